@@ -1,0 +1,1 @@
+"""numberbot: run a team's pool of virtual phone numbers from Slack."""

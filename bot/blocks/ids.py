@@ -1,0 +1,25 @@
+"""Every action id, callback id and block id the bot's views use, defined once."""
+
+from __future__ import annotations
+
+BUY = "nb_buy"
+CONFIRM = "nb_confirm"
+CANCEL = "nb_cancel"
+REQUEST_APPROVAL = "nb_request_approval"
+APPROVE = "nb_approve"
+DENY = "nb_deny"
+RELEASE = "nb_release"
+RELEASE_CANCEL = "nb_release_cancel"
+LIST_PAGE = "nb_list_page"
+
+SEARCH_MODAL = "nb_search_modal"
+DENY_MODAL = "nb_deny_modal"
+
+# Input blocks of the search modal: block id == action id
+COUNTRY = "nb_country"
+PATTERN = "nb_pattern"
+PROVIDER = "nb_provider"
+TYPE = "nb_type"
+REASON = "nb_reason"
+
+ALL_PROVIDERS = "all"

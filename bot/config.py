@@ -1,0 +1,269 @@
+"""Settings: the only module that reads the environment.
+
+Every variable of SPEC section 5 is declared here, read once at start, and validated.
+A missing or malformed one raises ``ConfigError`` whose message is one line naming it,
+never echoing the value (it may be a secret).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["ConfigError", "Mode", "Settings", "load_settings"]
+
+Mode = Literal["http", "console"]
+
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_HOST_PORT = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def _split(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return tuple(str(v).strip() for v in value)  # type: ignore[union-attr]
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """What the bot is configured with; names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # HTTP
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    # Redis: one of the three topologies
+    redis_url: str | None = None
+    redis_cluster_nodes: CommaList = ()
+    redis_sentinels: CommaList = ()
+    redis_sentinel_master: str | None = None
+
+    # Roles and approvals
+    bot_admins: CommaList = ()
+    approvals_channel: str | None = None
+
+    # Providers
+    vonage_api_key: str | None = None
+    vonage_api_secret: SecretStr | None = None
+    vonage_base_url: str = "https://rest.nexmo.com"
+    azure_communication_connection_string: SecretStr | None = None
+    flowroute_access_key: str | None = None
+    flowroute_secret_key: SecretStr | None = None
+    flowroute_base_url: str = "https://api.flowroute.com"
+    kazoo_base_url: str | None = None
+    kazoo_api_key: SecretStr | None = None
+    kazoo_account_id: str | None = None
+    sandbox: bool = False
+
+    # Quotes
+    quote_ttl_seconds: int = Field(default=300, ge=30, le=86_400)
+
+    @field_validator("redis_cluster_nodes", "redis_sentinels", "bot_admins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> tuple[str, ...]:
+        return _split(value)
+
+    @field_validator("redis_cluster_nodes", "redis_sentinels")
+    @classmethod
+    def _host_ports(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not _HOST_PORT.match(item):
+                raise ValueError(f"{item!r} is not host:port")
+        return value
+
+    @field_validator("bot_admins")
+    @classmethod
+    def _user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not _SLACK_ID.match(item):
+                raise ValueError(f"{item!r} is not a Slack user id (U…)")
+        return value
+
+    @field_validator("approvals_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value and not _CHANNEL_ID.match(value):
+            raise ValueError("must be a Slack channel id (C…, G… or D…)")
+        return value or None
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        checked = _http_url(value)
+        assert checked is not None
+        return checked + "/"
+
+    @field_validator("vonage_base_url", "flowroute_base_url", "kazoo_base_url")
+    @classmethod
+    def _base_urls(cls, value: str | None) -> str | None:
+        return _http_url(value or None)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token (xapp-…)")
+        return value
+
+    @field_validator("azure_communication_connection_string")
+    @classmethod
+    def _azure(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        fields = parse_connection_string(value.get_secret_value())
+        if "endpoint" not in fields or "accesskey" not in fields:
+            raise ValueError("must look like endpoint=https://…;accesskey=…")
+        _http_url(fields["endpoint"])
+        return value
+
+    @model_validator(mode="after")
+    def _pairs(self) -> Settings:
+        pairs = [
+            ("VONAGE_API_KEY", self.vonage_api_key, "VONAGE_API_SECRET", self.vonage_api_secret),
+            ("VONAGE_API_SECRET", self.vonage_api_secret, "VONAGE_API_KEY", self.vonage_api_key),
+            (
+                "FLOWROUTE_ACCESS_KEY",
+                self.flowroute_access_key,
+                "FLOWROUTE_SECRET_KEY",
+                self.flowroute_secret_key,
+            ),
+            (
+                "FLOWROUTE_SECRET_KEY",
+                self.flowroute_secret_key,
+                "FLOWROUTE_ACCESS_KEY",
+                self.flowroute_access_key,
+            ),
+            ("KAZOO_BASE_URL", self.kazoo_base_url, "KAZOO_API_KEY", self.kazoo_api_key),
+            ("KAZOO_API_KEY", self.kazoo_api_key, "KAZOO_BASE_URL", self.kazoo_base_url),
+            (
+                "REDIS_SENTINELS",
+                self.redis_sentinels or None,
+                "REDIS_SENTINEL_MASTER",
+                self.redis_sentinel_master,
+            ),
+            (
+                "REDIS_SENTINEL_MASTER",
+                self.redis_sentinel_master,
+                "REDIS_SENTINELS",
+                self.redis_sentinels or None,
+            ),
+        ]
+        for have_name, have, need_name, need in pairs:
+            if have and not need:
+                raise ConfigError(f"{need_name} is required when {have_name} is set")
+        if self.redis_cluster_nodes and self.redis_sentinels:
+            raise ConfigError("REDIS_CLUSTER_NODES and REDIS_SENTINELS cannot both be set")
+        return self
+
+    # Derived views -------------------------------------------------------------------
+
+    @property
+    def redis_topology(self) -> Literal["cluster", "sentinel", "single"]:
+        if self.redis_cluster_nodes:
+            return "cluster"
+        if self.redis_sentinels:
+            return "sentinel"
+        return "single"
+
+    @property
+    def effective_redis_url(self) -> str:
+        return self.redis_url or "redis://localhost:6379/0"
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so log redaction can scrub them wherever they appear."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.vonage_api_secret,
+            self.azure_communication_connection_string,
+            self.flowroute_secret_key,
+            self.kazoo_api_key,
+        ]
+        found = [v.get_secret_value() for v in values if v is not None]
+        if self.azure_communication_connection_string is not None:
+            parsed = parse_connection_string(self.azure_communication_connection_string.get_secret_value())
+            found.append(parsed.get("accesskey", ""))
+        if self.redis_url and "@" in self.redis_url:
+            password = urlsplit(self.redis_url).password
+            if password:
+                found.append(password)
+        return [s for s in found if len(s) >= 6]
+
+
+def parse_connection_string(raw: str) -> dict[str, str]:
+    """`endpoint=…;accesskey=…` → {"endpoint": …, "accesskey": …} (keys lower-cased)."""
+    fields: dict[str, str] = {}
+    for part in raw.split(";"):
+        if "=" in part:
+            key, _, value = part.partition("=")
+            fields[key.strip().lower()] = value.strip()
+    return fields
+
+
+def _env_name(loc: tuple[object, ...]) -> str:
+    return str(loc[0]).upper() if loc else "configuration"
+
+
+def load_settings(mode: Mode = "http", **overrides: object) -> Settings:
+    """Read and validate the environment once; raise ConfigError naming what is wrong."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ConfigError:
+        raise
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        if first["type"] == "value_error" and not first["loc"]:
+            # Raised from the model validator (pairs of settings).
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{_env_name(first['loc'])}: {message}") from None
+    if mode == "http":
+        if settings.slack_bot_token is None:
+            raise ConfigError("SLACK_BOT_TOKEN is required (xoxb-… from your Slack app)")
+        if settings.slack_app_token is None and settings.slack_signing_secret is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is required (Basic Information → Signing Secret)")
+    return settings

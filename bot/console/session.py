@@ -1,0 +1,336 @@
+"""`python -m bot console`: drive the real app from a terminal.
+
+What you type is sent as signed Slack requests through the same Bolt app the server runs;
+what the bot sends to Slack lands in a local Slack stand-in and is printed here, buttons
+numbered so you can click them. Sandbox provider; in-memory Redis unless REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot import store
+from bot.app import Services, build_services, create_app, slack_client
+from bot.config import Settings
+from bot.console import payloads
+from bot.console.render import mrkdwn_to_text, render_blocks
+from bot.console.slack_stub import Call, SlackStub
+from bot.providers.http import create_http_client
+
+__all__ = ["CONSOLE_CHANNEL", "CONSOLE_TEAM", "CONSOLE_USER", "Console", "lines_from"]
+
+CONSOLE_TEAM = "T0CONSOLE"
+CONSOLE_USER = "U0CONSOLE"
+CONSOLE_CHANNEL = "C0CONSOLE"
+
+HELP = """\
+Type a slash command as you would in Slack, e.g.
+  /number help            /number search GB 20          /number list
+Click a button by its number:  3   (or: click 3)
+Other console commands:
+  :as U0ALICE   act as another Slack user (who has no role until an admin grants one)
+  :whoami       who you are acting as
+  :help         this text            :quit   leave
+You start as {user}, an admin (BOT_ADMINS), in channel {channel}."""
+
+
+@dataclass
+class Button:
+    action_id: str
+    value: str
+    text: str
+    block_id: str
+    message_key: str
+    confirm: dict[str, Any] | None
+
+
+async def lines_from(stream: IO[str], prompt: Callable[[], str]) -> AsyncIterator[str]:
+    """Input lines without blocking the event loop (the app keeps running meanwhile)."""
+    interactive = stream.isatty()
+    while True:
+        if interactive:
+            try:
+                line = await asyncio.to_thread(input, prompt())
+            except EOFError:
+                return
+        else:
+            line = await asyncio.to_thread(stream.readline)
+            if not line:
+                return
+            line = line.rstrip("\n")
+            if line.strip():
+                print(f"{prompt()}{line}", flush=True)
+        yield line
+
+
+class Console:
+    def __init__(self, settings: Settings, *, out: IO[str] | None = None) -> None:
+        self.base_settings = settings
+        self.out = out or sys.stdout
+        self.stub = SlackStub(team_id=CONSOLE_TEAM)
+        self.secret = secrets.token_hex(16)
+        self.user = CONSOLE_USER
+        self.buttons: dict[int, Button] = {}
+        self._numbers = itertools.count(1)
+        self._keys = itertools.count(1)
+        self._pending: list[Call] = []
+        self._views: list[dict[str, Any]] = []
+        self.services: Services | None = None
+        self.app: Any = None
+
+    # -- setup ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.stub.start()
+        self.stub.listeners.append(self._pending.append)
+        settings = self.base_settings.model_copy(
+            update={
+                "slack_api_url": self.stub.api_url,
+                "bot_admins": tuple(dict.fromkeys((*self.base_settings.bot_admins, CONSOLE_USER))),
+                "sandbox": True,
+            }
+        )
+        redis = (
+            store.in_memory()
+            if settings.redis_url is None and settings.redis_topology == "single"
+            else store.connect(settings)
+        )
+        self.services = build_services(
+            settings, redis=redis, http=create_http_client(), slack=slack_client(settings, token="xoxb-console")
+        )
+        self.app = create_app(self.services, signing_secret=self.secret)
+
+    async def stop(self) -> None:
+        if self.services is not None:
+            await self.services.lifecycle.drain(10)
+            await self.services.aclose()
+        await self.stub.stop()
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    # -- sending --------------------------------------------------------------------
+
+    async def _dispatch(self, body: str) -> tuple[int, str]:
+        assert self.app is not None
+        assert self.services is not None
+        request = AsyncBoltRequest(body=body, headers=payloads.signed_headers(self.secret, body))
+        response = await self.app.async_dispatch(request)
+        return response.status, response.body
+
+    async def _settle(self) -> None:
+        assert self.services is not None
+        await asyncio.sleep(0)
+        await self.services.lifecycle.drain(60)
+        self._flush()
+
+    async def command(self, text: str, ask: Callable[[str], Any] | None = None) -> None:
+        key = f"m{next(self._keys)}"
+        body = payloads.slash_command(
+            team_id=CONSOLE_TEAM,
+            user_id=self.user,
+            channel_id=CONSOLE_CHANNEL,
+            text=text,
+            response_url=self.stub.response_url(key),
+            trigger_id=f"trigger.{key}",
+        )
+        status, raw = await self._dispatch(body)
+        if status != 200:
+            self.say(f"(Slack would show an error: HTTP {status} {raw})")
+        elif raw:
+            self._show(key, _parse_body(raw), replace=False)
+        await self._settle()
+        await self._modals(ask)
+
+    async def click(self, number: int, ask: Callable[[str], Any] | None = None) -> None:
+        button = self.buttons.get(number)
+        if button is None:
+            self.say(f"There is no button [{number}].")
+            return
+        if button.confirm is not None:
+            question = f"{_plain(button.confirm.get('title'))}: {_plain(button.confirm.get('text'))} [y/N] "
+            answer = await ask(question) if ask else "y"
+            if str(answer).strip().lower() not in ("y", "yes"):
+                self.say("(not clicked)")
+                return
+        body = payloads.block_actions(
+            team_id=CONSOLE_TEAM,
+            user_id=self.user,
+            channel_id=CONSOLE_CHANNEL,
+            action={
+                "action_id": button.action_id,
+                "value": button.value,
+                "text": {"type": "plain_text", "text": button.text},
+            },
+            response_url=self.stub.response_url(button.message_key),
+            trigger_id=f"trigger.click{number}",
+            block_id=button.block_id,
+        )
+        status, raw = await self._dispatch(body)
+        if status != 200:
+            self.say(f"(Slack would show an error: HTTP {status} {raw})")
+        await self._settle()
+        await self._modals(ask)
+
+    async def _modals(self, ask: Callable[[str], Any] | None) -> None:
+        """Fill in any modal the bot opened, field by field, and submit it."""
+        while True:
+            opened = [c for c in self._views if not c.get("_done")]
+            if not opened:
+                return
+            view = opened[0]
+            view["_done"] = True
+            if ask is None:
+                self.say("(a form opened; the console needs interactive input to fill it in)")
+                return
+            await self._fill(view["view"], ask)
+
+    async def _fill(self, view: dict[str, Any], ask: Callable[[str], Any]) -> None:
+        self.say(f"== form: {_plain(view.get('title'))} ==")
+        while True:
+            values: dict[str, dict[str, Any]] = {}
+            for block in view.get("blocks", []):
+                if block.get("type") != "input":
+                    continue
+                element = block["element"]
+                label = _plain(block.get("label"))
+                optional = " (optional)" if block.get("optional") else ""
+                if element["type"] == "static_select":
+                    options = element.get("options", [])
+                    for i, option in enumerate(options, 1):
+                        self.say(f"   {i}. {_plain(option['text'])}")
+                    raw = str(await ask(f"{label}{optional} [1-{len(options)}]: ")).strip()
+                    chosen = (
+                        options[int(raw) - 1]
+                        if raw.isdigit() and 1 <= int(raw) <= len(options)
+                        else element.get("initial_option")
+                    )
+                    state: dict[str, Any] = {"type": "static_select", "selected_option": chosen}
+                else:
+                    raw = str(await ask(f"{label}{optional}: ")).strip()
+                    state = {"type": "plain_text_input", "value": raw or None}
+                values[block["block_id"]] = {element["action_id"]: state}
+            body = payloads.view_submission(team_id=CONSOLE_TEAM, user_id=self.user, view=view, values=values)
+            status, raw_body = await self._dispatch(body)
+            answer = _parse_body(raw_body) if raw_body else {}
+            if status == 200 and answer.get("response_action") == "errors":
+                for message in answer.get("errors", {}).values():
+                    self.say(f"  ! {message}")
+                continue
+            await self._settle()
+            return
+
+    # -- printing -------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        pending, self._pending[:] = list(self._pending), []
+        for call in pending:
+            if call.kind == "respond":
+                data = call.data
+                replace = (
+                    str(data.get("replace_original", "")).lower() == "true" or data.get("replace_original") is True
+                )
+                self._show(call.method, data, replace=replace)
+            elif call.kind == "api" and call.method in ("chat.postEphemeral", "chat.postMessage"):
+                where = (
+                    "only you see this"
+                    if call.method == "chat.postEphemeral"
+                    else f"posted to {call.data.get('channel')}"
+                )
+                self._show(f"m{next(self._keys)}", call.data, replace=False, note=where)
+            elif call.kind == "api" and call.method == "chat.update":
+                self._show(
+                    f"m{next(self._keys)}",
+                    call.data,
+                    replace=True,
+                    note=f"message in {call.data.get('channel')} updated",
+                )
+            elif call.kind == "api" and call.method == "views.open":
+                view = call.data.get("view")
+                self._views.append({"view": json.loads(view) if isinstance(view, str) else view})
+            elif call.kind == "api" and call.method == "files.completeUploadExternal":
+                self.say(f"(file uploaded to {call.data.get('channel_id')})")
+            elif call.kind == "upload":
+                self.say(call.data.get("content", ""))
+
+    def _show(self, key: str, data: dict[str, Any], *, replace: bool, note: str | None = None) -> None:
+        blocks = data.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+
+        def number(element: dict[str, Any], block: dict[str, Any]) -> int:
+            n = next(self._numbers)
+            self.buttons[n] = Button(
+                action_id=element["action_id"],
+                value=element.get("value", ""),
+                text=_plain(element.get("text")),
+                block_id=block.get("block_id", "b"),
+                message_key=key,
+                confirm=element.get("confirm"),
+            )
+            return n
+
+        head = "(updated)" if replace else ""
+        if note:
+            head = f"{head} ({note})".strip()
+        if head:
+            self.say(head)
+        lines = render_blocks(blocks, number) if blocks else mrkdwn_to_text(str(data.get("text", ""))).splitlines()
+        for line in lines:
+            self.say(f"  {line}")
+        self.say()
+
+    # -- the loop -------------------------------------------------------------------
+
+    async def run(self, source: AsyncIterator[str], ask: Callable[[str], Any]) -> None:
+        self.say(HELP.format(user=self.user, channel=CONSOLE_CHANNEL))
+        self.say()
+        async for raw in source:
+            line = raw.strip()
+            if not line:
+                continue
+            if line in (":quit", ":q", "exit", "quit"):
+                return
+            if line == ":help":
+                self.say(HELP.format(user=self.user, channel=CONSOLE_CHANNEL))
+            elif line == ":whoami":
+                self.say(f"You are {self.user}.")
+            elif line.startswith(":as"):
+                who = line[3:].strip().upper()
+                if who and who[0] in "UW" and who.isalnum():
+                    self.user = who
+                    self.say(f"You are now {who}.")
+                else:
+                    self.say("Usage: :as U0ALICE")
+            elif line.removeprefix("click").strip().isdigit():
+                await self.click(int(line.removeprefix("click").strip()), ask)
+            else:
+                text = (
+                    line.removeprefix("/number").removeprefix("number")
+                    if line.startswith(("/number", "number"))
+                    else line
+                )
+                await self.command(text.strip(), ask)
+
+
+def _plain(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return str(obj.get("text", ""))
+    return str(obj or "")
+
+
+def _parse_body(raw: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {"text": raw}
+    return parsed if isinstance(parsed, dict) else {"text": raw}

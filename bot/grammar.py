@@ -1,0 +1,437 @@
+"""`/number <subcommand> args` → a typed command, or InputError carrying the usage line.
+
+Parsing is pure: no Redis, no provider. Each command declares the role it needs, so the
+dispatcher can check it in one Redis round trip before anything else happens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+
+from bot.errors import InputError
+from bot.models import Feature, Money, NumberType, Role, SearchQuery
+from bot.numbers import normalise_country, parse_destination, parse_number
+
+__all__ = [
+    "USAGE",
+    "Adopt",
+    "Audit",
+    "Budget",
+    "Command",
+    "Forward",
+    "Grant",
+    "Help",
+    "Info",
+    "List",
+    "Name",
+    "OpenSearch",
+    "Release",
+    "Revoke",
+    "Roles",
+    "Search",
+    "parse",
+]
+
+MAX_LIMIT = 20
+MAX_AUDIT = 50
+MAX_NAME = 60
+DEFAULT_CURRENCY = "USD"
+
+USAGE: dict[str, str] = {
+    "help": "/number help",
+    "search": (
+        "/number search <CC> [PATTERN] [--provider P] [--type local|mobile|tollfree] "
+        f"[--features sms,voice,mms] [--limit 1-{MAX_LIMIT}]   e.g. /number search GB 20 --type local"
+    ),
+    "list": "/number list [--provider P]",
+    "info": "/number info <NUMBER>   e.g. /number info +442079460123",
+    "name": "/number name <NUMBER> <friendly name>   e.g. /number name +442079460123 Support line",
+    "forward": "/number forward <NUMBER> <DESTINATION>   e.g. /number forward +442079460123 +447400123456",
+    "release": "/number release <NUMBER>",
+    "adopt": "/number adopt <NUMBER> --provider P",
+    "roles": "/number roles",
+    "grant": "/number grant <@user> <viewer|requester|buyer|approver|admin>",
+    "revoke": "/number revoke <@user>",
+    "audit": f"/number audit [1-{MAX_AUDIT}]",
+    "budget": "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT [CUR]|off]   e.g. /number budget 500 USD",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: ClassVar[str]
+    required: ClassVar[Role | None] = Role.viewer
+
+    @property
+    def required_role(self) -> Role | None:
+        return self.required
+
+
+@dataclass(frozen=True, slots=True)
+class Help(Command):
+    name = "help"
+    required = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSearch(Command):
+    """Bare `/number`: open the search modal."""
+
+    name = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Search(Command):
+    name = "search"
+    query: SearchQuery
+    provider: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class List(Command):
+    name = "list"
+    provider: str | None = None
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Info(Command):
+    name = "info"
+    e164: str
+
+
+@dataclass(frozen=True, slots=True)
+class Name(Command):
+    name = "name"
+    required = Role.buyer
+    e164: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Forward(Command):
+    name = "forward"
+    required = Role.buyer
+    e164: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class Release(Command):
+    name = "release"
+    required = Role.admin
+    e164: str
+
+
+@dataclass(frozen=True, slots=True)
+class Adopt(Command):
+    name = "adopt"
+    required = Role.admin
+    e164: str
+    provider: str
+
+
+@dataclass(frozen=True, slots=True)
+class Roles(Command):
+    name = "roles"
+    required = Role.admin
+
+
+@dataclass(frozen=True, slots=True)
+class Grant(Command):
+    name = "grant"
+    required = Role.admin
+    user_id: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Revoke(Command):
+    name = "revoke"
+    required = Role.admin
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit(Command):
+    name = "audit"
+    required = Role.approver
+    count: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Budget(Command):
+    """Read the budget (viewer), or set it (admin). `None` leaves a value as it is."""
+
+    name = "budget"
+    budget: Money | None = None
+    auto_approve: Money | None = None
+    clear_budget: bool = False
+    clear_auto_approve: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.budget or self.auto_approve or self.clear_budget or self.clear_auto_approve)
+
+    @property
+    def required_role(self) -> Role | None:
+        return Role.admin if self.changes else Role.viewer
+
+
+# ----------------------------------------------------------------------------- helpers
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_RAW_USER = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
+_AMOUNT = re.compile(r"^(\d{1,9}(?:\.\d{1,4})?)([A-Za-z]{3})?$")
+
+
+def _fail(sub: str, why: str | None = None) -> InputError:
+    usage = f"Usage: {USAGE[sub]}"
+    return InputError(f"{why}. {usage}" if why else usage)
+
+
+def _split_flags(sub: str, tokens: list[str], allowed: Collection[str]) -> tuple[list[str], dict[str, str]]:
+    """Separate `--flag value` / `--flag=value` from positional tokens."""
+    positional: list[str] = []
+    flags: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.startswith("--"):
+            key, eq, value = token[2:].partition("=")
+            key = key.lower()
+            if key not in allowed:
+                raise _fail(sub, f"Unknown option --{key}")
+            if not eq:
+                if i + 1 >= len(tokens):
+                    raise _fail(sub, f"--{key} needs a value")
+                i += 1
+                value = tokens[i]
+                # Amount and currency may come as two tokens: --auto-approve 20 EUR
+                if key == "auto-approve" and i + 1 < len(tokens) and re.fullmatch(r"[A-Za-z]{3}", tokens[i + 1]):
+                    i += 1
+                    value += tokens[i]
+            if key in flags:
+                raise _fail(sub, f"--{key} given twice")
+            flags[key] = value
+        else:
+            positional.append(token)
+        i += 1
+    return positional, flags
+
+
+def _provider(sub: str, raw: str, providers: Collection[str]) -> str:
+    name = raw.lower()
+    if name not in providers:
+        enabled = ", ".join(sorted(providers)) or "none"
+        raise _fail(sub, f"Unknown or disabled provider '{raw}' (enabled: {enabled})")
+    return name
+
+
+def _number(sub: str, raw: str) -> str:
+    e164 = parse_number(raw)
+    if e164 is None:
+        raise _fail(sub, f"'{raw}' is not a phone number in international format (+CC…)")
+    return e164
+
+
+def _user(sub: str, raw: str) -> str:
+    for pattern in (_MENTION, _RAW_USER):
+        match = pattern.match(raw)
+        if match:
+            return match.group(1)
+    raise _fail(sub, f"'{raw}' is not a Slack user mention")
+
+
+def _amount(sub: str, raw: str) -> Money | None:
+    """`500`, `500USD`, `19.99 EUR` → Money; `off` → None (cleared)."""
+    match = _AMOUNT.match(raw.strip())
+    if not match:
+        raise _fail(sub, f"'{raw}' is not an amount")
+    try:
+        value = Decimal(match.group(1))
+    except InvalidOperation:  # pragma: no cover - the regex admits only decimals
+        raise _fail(sub, f"'{raw}' is not an amount") from None
+    return Money(amount=value, currency=(match.group(2) or DEFAULT_CURRENCY).upper())
+
+
+def _is_off(raw: str) -> bool:
+    return raw.lower() in ("off", "none", "unset")
+
+
+# ----------------------------------------------------------------------------- parsers
+
+
+def _search(tokens: list[str], providers: Collection[str]) -> Search:
+    sub = "search"
+    positional, flags = _split_flags(sub, tokens, ("provider", "type", "features", "limit"))
+    if not positional:
+        raise _fail(sub, "Give a country code")
+    if len(positional) > 2:
+        raise _fail(sub, f"Unexpected '{positional[2]}'")
+    country = normalise_country(positional[0])
+    if country is None:
+        hint = " (use GB for the United Kingdom)" if positional[0].upper() == "UK" else ""
+        raise _fail(sub, f"'{positional[0]}' is not an ISO 3166 country code{hint}")
+    pattern = positional[1] if len(positional) > 1 else None
+    if pattern is not None and (not pattern.isdigit() or len(pattern) > 12):
+        raise _fail(sub, f"Pattern '{pattern}' must be 1-12 digits")
+    number_type = None
+    if "type" in flags:
+        try:
+            number_type = NumberType(flags["type"].lower().replace("-", ""))
+        except ValueError:
+            raise _fail(sub, f"Unknown type '{flags['type']}'") from None
+    features: set[Feature] = set()
+    if "features" in flags:
+        for item in flags["features"].lower().split(","):
+            try:
+                features.add(Feature(item.strip()))
+            except ValueError:
+                raise _fail(sub, f"Unknown feature '{item}'") from None
+    limit = 10
+    if "limit" in flags:
+        if not flags["limit"].isdigit() or not 1 <= int(flags["limit"]) <= MAX_LIMIT:
+            raise _fail(sub, f"--limit must be 1-{MAX_LIMIT}")
+        limit = int(flags["limit"])
+    provider = _provider(sub, flags["provider"], providers) if "provider" in flags else None
+    query = SearchQuery(country=country, pattern=pattern, type=number_type, features=frozenset(features), limit=limit)
+    return Search(query=query, provider=provider)
+
+
+def _list(tokens: list[str], providers: Collection[str]) -> List:
+    positional, flags = _split_flags("list", tokens, ("provider",))
+    if positional:
+        raise _fail("list", f"Unexpected '{positional[0]}'")
+    provider = _provider("list", flags["provider"], providers) if "provider" in flags else None
+    return List(provider=provider)
+
+
+def _one_number(sub: str, tokens: list[str]) -> str:
+    if not tokens:
+        raise _fail(sub, "Give a number")
+    return _number(sub, "".join(tokens))
+
+
+def _name(tokens: list[str]) -> Name:
+    if len(tokens) < 2:
+        raise _fail("name", "Give a number and a name")
+    label = " ".join(tokens[1:]).strip()
+    if len(label) > MAX_NAME:
+        raise _fail("name", f"Names are at most {MAX_NAME} characters")
+    return Name(e164=_number("name", tokens[0]), label=label)
+
+
+def _forward(tokens: list[str]) -> Forward:
+    sub = "forward"
+    if len(tokens) < 2:
+        raise _fail(sub, "Give a number and a destination")
+    # Either part may contain spaces: take the first split where both sides parse.
+    for cut in range(1, len(tokens)):
+        number = parse_number("".join(tokens[:cut]))
+        destination = parse_destination("".join(tokens[cut:]))
+        if number and destination:
+            if number == destination:
+                raise _fail(sub, "A number cannot forward to itself")
+            return Forward(e164=number, destination=destination)
+    number = parse_number(tokens[0])
+    if number is None:
+        raise _fail(sub, f"'{tokens[0]}' is not a phone number in international format (+CC…)")
+    raise _fail(sub, f"'{' '.join(tokens[1:])}' is not a valid destination number (+CC…)")
+
+
+def _adopt(tokens: list[str], providers: Collection[str]) -> Adopt:
+    positional, flags = _split_flags("adopt", tokens, ("provider",))
+    if "provider" not in flags:
+        raise _fail("adopt", "Say which provider owns it")
+    return Adopt(e164=_one_number("adopt", positional), provider=_provider("adopt", flags["provider"], providers))
+
+
+def _grant(tokens: list[str]) -> Grant:
+    if len(tokens) != 2:
+        raise _fail("grant")
+    try:
+        role = Role(tokens[1].lower())
+    except ValueError:
+        raise _fail("grant", f"Unknown role '{tokens[1]}'") from None
+    return Grant(user_id=_user("grant", tokens[0]), role=role)
+
+
+def _revoke(tokens: list[str]) -> Revoke:
+    if len(tokens) != 1:
+        raise _fail("revoke")
+    return Revoke(user_id=_user("revoke", tokens[0]))
+
+
+def _audit(tokens: list[str]) -> Audit:
+    if not tokens:
+        return Audit()
+    if len(tokens) > 1 or not tokens[0].isdigit() or not 1 <= int(tokens[0]) <= MAX_AUDIT:
+        raise _fail("audit", f"N must be 1-{MAX_AUDIT}")
+    return Audit(count=int(tokens[0]))
+
+
+def _budget(tokens: list[str]) -> Budget:
+    sub = "budget"
+    positional, flags = _split_flags(sub, tokens, ("auto-approve",))
+    amount_text = "".join(positional)
+    budget = clear_budget = None
+    if amount_text:
+        if _is_off(amount_text):
+            clear_budget = True
+        else:
+            budget = _amount(sub, amount_text)
+    auto = clear_auto = None
+    if "auto-approve" in flags:
+        if _is_off(flags["auto-approve"]):
+            clear_auto = True
+        else:
+            auto = _amount(sub, flags["auto-approve"])
+    return Budget(
+        budget=budget,
+        auto_approve=auto,
+        clear_budget=bool(clear_budget),
+        clear_auto_approve=bool(clear_auto),
+    )
+
+
+def parse(text: str, providers: Collection[str]) -> Command:
+    """Parse the text after `/number`. `providers` are the enabled provider names."""
+    tokens = text.split()
+    if not tokens:
+        return OpenSearch()
+    sub, rest = tokens[0].lower(), tokens[1:]
+    match sub:
+        case "help" | "?":
+            return Help()
+        case "search":
+            return _search(rest, providers)
+        case "list":
+            return _list(rest, providers)
+        case "info":
+            return Info(e164=_one_number("info", rest))
+        case "name":
+            return _name(rest)
+        case "forward":
+            return _forward(rest)
+        case "release":
+            return Release(e164=_one_number("release", rest))
+        case "adopt":
+            return _adopt(rest, providers)
+        case "roles":
+            if rest:
+                raise _fail("roles")
+            return Roles()
+        case "grant":
+            return _grant(rest)
+        case "revoke":
+            return _revoke(rest)
+        case "audit":
+            return _audit(rest)
+        case "budget":
+            return _budget(rest)
+    raise InputError(f"Unknown subcommand '{tokens[0]}'. Try /number help")

@@ -1,0 +1,280 @@
+"""The operation journal: provider changes recorded in Redis before the provider is asked.
+
+Claiming a quote (or a release intent) and recording the operation as in flight is one Lua
+script, so two clicks, Slack retries or two processes get exactly one winner. The winner
+holds a short lease renewed while it works; if its process dies the lease lapses and the
+reconciler of any live process takes the operation over atomically and resolves it by
+asking the provider, never by doing it again. Finishing is one script too: pool record,
+spend and audit entry are written together, once, guarded by the operation's status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot import keys
+from bot.audit import MAXLEN
+from bot.models import Operation
+from bot.quotes import new_id
+from bot.store import STORAGE_ERRORS
+
+if TYPE_CHECKING:
+    from bot.store import RedisClient
+
+__all__ = ["Finish", "Journal", "JournalProgress", "worker_id"]
+
+log = logging.getLogger(__name__)
+
+LEASE_MS = 6_000
+RENEW_EVERY = LEASE_MS / 3 / 1000
+DONE_TTL = 30 * 24 * 3600
+
+ClaimResult = Literal["ok", "taken", "expired", "changed", "pooled", "busy"]
+
+# KEYS: source (quote/intent), op, lease, inflight, guard hash
+# ARGV: op id, op json, worker, lease ms, now ms, expected source, guard field, guard kind
+_CLAIM = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'taken' end
+local src = redis.call('GET', KEYS[1])
+if not src then return 'expired' end
+if src ~= ARGV[6] then return 'changed' end
+if redis.call('HEXISTS', KEYS[5], ARGV[7]) == 1 then return ARGV[8] end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[2], 'data', ARGV[2], 'state', '{}', 'status', 'inflight')
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+if ARGV[8] == 'busy' then redis.call('HSET', KEYS[5], ARGV[7], ARGV[1]) end
+return 'ok'
+"""
+
+# KEYS: op, lease, inflight, audit, data keys…
+# ARGV: op id, status, outcome, allowed-from (comma list), maxlen, nset, ndel,
+#       nset × (key index, field, value), ndel × (key index, field), audit field/value pairs
+_FINISH = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if not string.find(',' .. ARGV[4] .. ',', ',' .. status .. ',', 1, true) then return status end
+local i = 8
+for _ = 1, tonumber(ARGV[6]) do
+  redis.call('HSET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+  i = i + 3
+end
+for _ = 1, tonumber(ARGV[7]) do
+  redis.call('HDEL', KEYS[tonumber(ARGV[i])], ARGV[i + 1])
+  i = i + 2
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'outcome', ARGV[3])
+redis.call('EXPIRE', KEYS[1], __DONE_TTL__)
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[2])
+if i <= #ARGV then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(ARGV, i))
+end
+return 'ok'
+""".replace("__DONE_TTL__", str(DONE_TTL))
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+_DROP_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_TAKE_OVER = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then
+  redis.call('ZREM', KEYS[3], ARGV[3])
+  return 'missing'
+end
+if status ~= 'inflight' then
+  redis.call('ZREM', KEYS[3], ARGV[3])
+  return 'done'
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'ok' end
+return 'held'
+"""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:6]}"
+
+
+@dataclass
+class Finish:
+    """How an operation ends: its status, what is written and deleted, the audit entry."""
+
+    status: str
+    outcome: str
+    allowed_from: tuple[str, ...] = ("inflight",)
+    sets: list[tuple[str, str, str]] = field(default_factory=list)
+    deletes: list[tuple[str, str]] = field(default_factory=list)
+    audit: Mapping[str, str] = field(default_factory=dict)
+
+
+class Journal:
+    def __init__(self, redis: RedisClient, *, worker: str | None = None) -> None:
+        self.redis = redis
+        self.worker = worker or worker_id()
+        self._claim = redis.register_script(_CLAIM)
+        self._finish = redis.register_script(_FINISH)
+        self._renew = redis.register_script(_RENEW)
+        self._drop = redis.register_script(_DROP_LEASE)
+        self._take_over = redis.register_script(_TAKE_OVER)
+
+    async def claim(
+        self,
+        op: Operation,
+        *,
+        source_key: str,
+        expected: str,
+        guard_key: str,
+        guard: Literal["pooled", "busy"],
+    ) -> ClaimResult:
+        """Turn a quote or intent into an in-flight operation, exactly once.
+
+        `guard` refuses the claim when the number is already in `guard_key`: "pooled"
+        (purchases: already in the pool) or "busy" (releases: one at a time, and the
+        number is marked as releasing while it runs).
+        """
+        await self.redis.sadd(keys.teams(), op.team_id)
+        result = await self._claim(
+            keys=[
+                source_key,
+                keys.op(op.team_id, op.id),
+                keys.lease(op.team_id, op.id),
+                keys.inflight(op.team_id),
+                guard_key,
+            ],
+            args=[
+                op.id,
+                op.model_dump_json(),
+                self.worker,
+                LEASE_MS,
+                int(time.time() * 1000),
+                expected,
+                op.e164,
+                guard,
+            ],
+        )
+        return result  # type: ignore[no-any-return]
+
+    async def finish(self, op: Operation, how: Finish) -> str:
+        """Apply an outcome once; returns "ok", or the status that was already there."""
+        team = op.team_id
+        fixed = [keys.op(team, op.id), keys.lease(team, op.id), keys.inflight(team), keys.audit(team)]
+        data_keys: list[str] = []
+
+        def index(key: str) -> str:
+            if key not in data_keys:
+                data_keys.append(key)
+            return str(len(fixed) + data_keys.index(key) + 1)
+
+        args: list[Any] = [
+            op.id,
+            how.status,
+            how.outcome,
+            ",".join(how.allowed_from),
+            MAXLEN,
+            len(how.sets),
+            len(how.deletes),
+        ]
+        for key, name, value in how.sets:
+            args += [index(key), name, value]
+        for key, name in how.deletes:
+            args += [index(key), name]
+        for name, value in how.audit.items():
+            args += [name, value]
+        return await self._finish(keys=fixed + data_keys, args=args)  # type: ignore[no-any-return]
+
+    async def load(self, team_id: str, op_id: str) -> tuple[Operation, dict[str, Any], str] | None:
+        raw = await self.redis.hgetall(keys.op(team_id, op_id))
+        if not raw or "data" not in raw:
+            return None
+        return Operation.model_validate_json(raw["data"]), json.loads(raw.get("state") or "{}"), raw.get("status", "")
+
+    async def status(self, team_id: str, op_id: str) -> tuple[str, str] | None:
+        status, outcome = await self.redis.hmget(keys.op(team_id, op_id), ["status", "outcome"])
+        return (status, outcome or "") if status else None
+
+    async def checkpoint(self, op: Operation, state: Mapping[str, Any]) -> None:
+        await self.redis.hset(keys.op(op.team_id, op.id), "state", json.dumps(dict(state), default=str))
+
+    @asynccontextmanager
+    async def lease(self, op: Operation) -> AsyncIterator[None]:
+        """Keep the lease alive while the body works; drop it when the body ends."""
+        renewer = asyncio.create_task(self._keep_alive(op), name=f"lease:{op.id}")
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            try:
+                await self._drop(keys=[keys.lease(op.team_id, op.id)], args=[self.worker])
+            except STORAGE_ERRORS:
+                log.warning("could not drop lease", extra={"op": op.id})
+
+    async def _keep_alive(self, op: Operation) -> None:
+        key = keys.lease(op.team_id, op.id)
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                kept = await self._renew(keys=[key], args=[self.worker, LEASE_MS])
+            except STORAGE_ERRORS:
+                log.warning("lease renewal failed; retrying", extra={"op": op.id})
+                continue
+            if not kept:
+                log.warning("lease lost to another process", extra={"op": op.id})
+                return
+
+    async def lapsed(self) -> list[tuple[str, str]]:
+        """(team, op id) of every in-flight operation whose lease has lapsed."""
+        teams = sorted(await self.redis.smembers(keys.teams()))
+        if not teams:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for team in teams:
+                pipe.zrange(keys.inflight(team), 0, -1)
+            members = await pipe.execute()
+        candidates = [(team, op_id) for team, ops in zip(teams, members, strict=True) for op_id in ops]
+        if not candidates:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for team, op_id in candidates:
+                pipe.exists(keys.lease(team, op_id))
+            held = await pipe.execute()
+        return [c for c, h in zip(candidates, held, strict=True) if not h]
+
+    async def take_over(self, team_id: str, op_id: str) -> bool:
+        result = await self._take_over(
+            keys=[keys.op(team_id, op_id), keys.lease(team_id, op_id), keys.inflight(team_id)],
+            args=[self.worker, LEASE_MS, op_id],
+        )
+        return result == "ok"
+
+
+class JournalProgress:
+    """Progress backed by the journal: provider state survives this process."""
+
+    def __init__(self, journal: Journal, op: Operation, state: Mapping[str, Any] | None = None) -> None:
+        self._journal = journal
+        self._op = op
+        self._state: dict[str, Any] = dict(state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    async def save(self, **values: Any) -> None:
+        self._state.update(values)
+        await self._journal.checkpoint(self._op, self._state)

@@ -1,0 +1,122 @@
+"""Every Redis key, built in one place.
+
+Keys of one team share the hash tag ``{T…}`` so that any Lua script or MULTI touching them
+lands in one slot of a Redis Cluster. Keys shared by the whole bot (the team index, the
+sandbox carrier, provider tokens) carry their own tags.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "audit",
+    "budget",
+    "forwards",
+    "inflight",
+    "intent",
+    "lease",
+    "names",
+    "op",
+    "pool",
+    "provider_cache",
+    "quote",
+    "releasing",
+    "roles",
+    "sandbox_forwards",
+    "sandbox_inventory",
+    "sandbox_owned",
+    "search",
+    "spend",
+    "teams",
+]
+
+_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+
+
+def _safe(part: str) -> str:
+    if not _ID.match(part):
+        raise ValueError(f"unsafe key part {part!r}")
+    return part
+
+
+def _team(team_id: str) -> str:
+    return f"nb:{{{_safe(team_id)}}}"
+
+
+def roles(team_id: str) -> str:
+    return f"{_team(team_id)}:roles"
+
+
+def search(team_id: str, search_id: str) -> str:
+    return f"{_team(team_id)}:search:{_safe(search_id)}"
+
+
+def quote(team_id: str, quote_id: str) -> str:
+    return f"{_team(team_id)}:quote:{_safe(quote_id)}"
+
+
+def intent(team_id: str, intent_id: str) -> str:
+    return f"{_team(team_id)}:intent:{_safe(intent_id)}"
+
+
+def op(team_id: str, op_id: str) -> str:
+    return f"{_team(team_id)}:op:{_safe(op_id)}"
+
+
+def lease(team_id: str, op_id: str) -> str:
+    return f"{_team(team_id)}:lease:{_safe(op_id)}"
+
+
+def inflight(team_id: str) -> str:
+    return f"{_team(team_id)}:inflight"
+
+
+def pool(team_id: str) -> str:
+    return f"{_team(team_id)}:pool"
+
+
+def names(team_id: str) -> str:
+    return f"{_team(team_id)}:names"
+
+
+def forwards(team_id: str) -> str:
+    return f"{_team(team_id)}:forwards"
+
+
+def releasing(team_id: str) -> str:
+    return f"{_team(team_id)}:releasing"
+
+
+def spend(team_id: str, month: str) -> str:
+    return f"{_team(team_id)}:spend:{_safe(month)}"
+
+
+def budget(team_id: str) -> str:
+    return f"{_team(team_id)}:budget"
+
+
+def audit(team_id: str) -> str:
+    return f"{_team(team_id)}:audit"
+
+
+def teams() -> str:
+    """Every team that ever had an operation in flight: the reconciler's index."""
+    return "nb:{teams}"
+
+
+def sandbox_inventory(country: str, number_type: str) -> str:
+    return f"nb:{{sandbox}}:inventory:{_safe(country)}:{_safe(number_type)}"
+
+
+def sandbox_owned() -> str:
+    return "nb:{sandbox}:owned"
+
+
+def sandbox_forwards() -> str:
+    return "nb:{sandbox}:forwards"
+
+
+def provider_cache(provider: str, name: str) -> str:
+    """Provider-wide shared state (e.g. an auth token shared by every process)."""
+    return f"nb:{{provider:{_safe(provider)}}}:{_safe(name)}"

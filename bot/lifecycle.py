@@ -1,0 +1,70 @@
+"""Work tracking for graceful shutdown: what runs after an ack is counted until it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+__all__ = ["Lifecycle"]
+
+log = logging.getLogger(__name__)
+
+
+class Lifecycle:
+    """Counts running work so SIGTERM can wait for it (bounded) before the process exits."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.accepting = True
+
+    @asynccontextmanager
+    async def work(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running.discard(task)
+            if not self._running and not self._background:
+                self._idle.set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run a coroutine in the background, counted like request work, errors logged."""
+        task = asyncio.create_task(coro, name=name)
+        self._background.add(task)
+        self._idle.clear()
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception(), extra={"task": task.get_name()})
+        if not self._running and not self._background:
+            self._idle.set()
+
+    @property
+    def busy(self) -> int:
+        return len(self._running) + len(self._background)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no work runs (True) or the timeout passes (False)."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def cancel_all(self) -> None:
+        tasks = list(self._running | self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,212 @@
+"""Pydantic models that cross module boundaries.
+
+Money is ``Decimal`` with a currency; an unknown cost is ``None`` and is shown as unknown,
+never as 0. Models serialise to JSON for Redis with ``model_dump_json`` (Decimals as
+strings, so nothing is rounded on the way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Caller",
+    "Feature",
+    "Hold",
+    "Money",
+    "NumberType",
+    "Offer",
+    "Operation",
+    "OwnedNumber",
+    "PoolEntry",
+    "Quote",
+    "Role",
+    "SearchQuery",
+    "format_costs",
+    "sum_by_currency",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Money(Frozen):
+    amount: Decimal
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+    @field_validator("amount")
+    @classmethod
+    def _finite(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("amount must be finite")
+        return value
+
+    def display(self) -> str:
+        cents = self.amount.quantize(Decimal("0.01"))
+        shown = cents if cents == self.amount else self.amount.normalize()
+        return f"{shown:f} {self.currency}"
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    @classmethod
+    def parse(cls, amount: str | Decimal | int, currency: str) -> Money:
+        return cls(amount=Decimal(str(amount)), currency=currency.upper())
+
+
+def sum_by_currency(amounts: Iterable[Money]) -> dict[str, Money]:
+    """Totals per currency: mixed currencies are kept apart, never summed."""
+    totals: dict[str, Money] = {}
+    for money in amounts:
+        totals[money.currency] = totals[money.currency] + money if money.currency in totals else money
+    return totals
+
+
+def show_money(money: Money | None) -> str:
+    return money.display() if money is not None else "unknown"
+
+
+def format_costs(monthly: Money | None, setup: Money | None) -> str:
+    return f"{show_money(monthly)}/month · setup {show_money(setup)}"
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    requester = "requester"
+    buyer = "buyer"
+    approver = "approver"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: Role) -> bool:
+        return self.rank >= needed.rank
+
+
+class NumberType(StrEnum):
+    local = "local"
+    mobile = "mobile"
+    tollfree = "tollfree"
+
+
+class Feature(StrEnum):
+    voice = "voice"
+    sms = "sms"
+    mms = "mms"
+
+
+class Caller(Frozen):
+    """Who is asking, and where to answer them; built by the Slack handlers."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    response_url: str | None = None
+
+
+class SearchQuery(Frozen):
+    country: str
+    pattern: str | None = None  # digits the national number starts with
+    type: NumberType | None = None
+    features: frozenset[Feature] = frozenset()
+    limit: int = 10
+
+
+class Offer(Frozen):
+    """A number a provider offers for sale, as shown in search results."""
+
+    provider: str
+    e164: str
+    country: str
+    type: NumberType | None = None
+    features: frozenset[Feature] = frozenset()
+    monthly: Money | None = None
+    setup: Money | None = None
+    ref: dict[str, str] = Field(default_factory=dict)  # opaque provider data
+
+
+class Hold(Frozen):
+    """What a provider reserved for a quote (e.g. an Azure reservation)."""
+
+    ref: dict[str, str] = Field(default_factory=dict)
+    expires_at: datetime | None = None
+    note: str | None = None
+
+
+class Quote(Frozen):
+    """A priced offer for one user, stored server-side; buttons carry only its id."""
+
+    id: str
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+    offer: Offer
+    hold: Hold | None = None
+    accepted_charges: Money | None = None  # charges the user saw and agreed to pay
+    approval_reasons: tuple[str, ...] = ()
+    created_at: datetime
+    expires_at: datetime
+
+    def charges(self) -> list[Money]:
+        """What completing this purchase spends this month (known parts only)."""
+        return [m for m in (self.offer.monthly, self.offer.setup, self.accepted_charges) if m is not None]
+
+
+class OwnedNumber(Frozen):
+    """A number as the provider sees it on the account now."""
+
+    provider: str
+    e164: str
+    country: str | None = None
+    type: NumberType | None = None
+    features: frozenset[Feature] = frozenset()
+    forward_to: str | None = None
+    monthly: Money | None = None
+    name: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)  # extra lines shown by `info`
+
+
+class PoolEntry(Frozen):
+    """A number bought or adopted through the bot (the pool); names live beside it."""
+
+    e164: str
+    provider: str
+    country: str | None = None
+    monthly: Money | None = None
+    setup: Money | None = None
+    bought_by: str
+    bought_at: datetime
+    adopted: bool = False
+    op_id: str | None = None
+
+
+class Operation(Frozen):
+    """A provider change recorded in Redis before the provider is asked (SPEC 4)."""
+
+    id: str
+    kind: Literal["purchase", "release"]
+    team_id: str
+    user_id: str
+    e164: str
+    provider: str
+    quote: Quote | None = None
+    channel_id: str | None = None
+    response_url: str | None = None
+    started_at: datetime
+    state: dict[str, Any] = Field(default_factory=dict)  # provider checkpoint

@@ -1,0 +1,93 @@
+"""Phone number and country handling, all through `phonenumbers`."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+__all__ = [
+    "calling_code",
+    "country_of",
+    "national_format",
+    "normalise_country",
+    "parse_destination",
+    "parse_number",
+    "to_e164",
+]
+
+_TEL_LINK = re.compile(r"^<tel:([^|>]+)(?:\|[^>]*)?>$")
+_SEPARATORS = re.compile(r"[\s().\-]")
+
+
+def normalise_country(raw: str) -> str | None:
+    """An ISO 3166 alpha-2 code that has a numbering plan, upper-cased; None if not."""
+    code = raw.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        return None
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _clean(raw: str) -> str:
+    raw = raw.strip()
+    link = _TEL_LINK.match(raw)  # Slack may turn numbers into <tel:+44…|+44 …> links
+    if link:
+        raw = link.group(1)
+    raw = _SEPARATORS.sub("", raw)
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    elif raw.isdigit():
+        raw = "+" + raw  # bare digits are read as country code + number
+    return raw
+
+
+def _parse(raw: str) -> phonenumbers.PhoneNumber | None:
+    text = _clean(raw)
+    if not text.startswith("+") or not text[1:].isdigit():
+        return None
+    try:
+        return phonenumbers.parse(text, None)
+    except NumberParseException:
+        return None
+
+
+def parse_number(raw: str) -> str | None:
+    """A number the account may own, as E.164; lenient (possible, not strictly valid)."""
+    parsed = _parse(raw)
+    if parsed is None or not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def parse_destination(raw: str) -> str | None:
+    """A forwarding destination, strictly valid, as E.164."""
+    parsed = _parse(raw)
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def to_e164(digits: str) -> str | None:
+    """Provider digits (country code first, no +) → E.164, or None if not a number."""
+    return parse_number("+" + digits.lstrip("+"))
+
+
+def national_format(e164: str) -> str:
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
+
+
+def country_of(e164: str) -> str | None:
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed)
+
+
+def calling_code(country: str) -> int:
+    return phonenumbers.country_code_for_region(country)

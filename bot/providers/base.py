@@ -1,0 +1,150 @@
+"""The provider protocol every adapter implements, and the defaults most of them share.
+
+An adapter is one module that declares its name, label and capabilities and implements the
+methods below against its provider's wire protocol. Nothing provider-specific leaves it:
+errors are mapped into ``bot.errors`` at its edge, and provider state a long operation
+needs after a restart goes through ``Progress.save`` into the operation journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from bot.errors import NotSupported
+from bot.models import Frozen, Hold, Money, NumberType, Offer, OwnedNumber, SearchQuery
+
+__all__ = [
+    "BaseProvider",
+    "Capabilities",
+    "NumberProvider",
+    "Order",
+    "Progress",
+    "StaticProgress",
+]
+
+
+class Capabilities(Frozen):
+    """What an adapter supports, so the bot can say so instead of failing."""
+
+    countries: frozenset[str] | None = None  # None: any country the provider sells
+    types: frozenset[NumberType] = frozenset(NumberType)
+    pattern: bool = True
+    features_filter: bool = True
+    forward: bool = True
+    release: bool = True
+    rename: bool = False  # friendly names are pushed to the provider too
+    monthly_cost: bool = True
+    setup_cost: bool = True
+    hold: bool = False  # Buy reserves the number at the provider until the quote expires
+
+
+class Order(Frozen):
+    """What the user confirmed: one number, at the quote's price, with charges they saw."""
+
+    op_id: str
+    offer: Offer
+    hold: Hold | None = None
+    accepted_charges: Money | None = None
+
+
+class Progress(Protocol):
+    """Checkpoint of a long provider operation, persisted before waiting on it."""
+
+    @property
+    def state(self) -> Mapping[str, Any]: ...
+
+    async def save(self, **values: Any) -> None: ...
+
+
+class StaticProgress:
+    """A Progress that keeps state in memory: for reads and tests, never for purchases."""
+
+    def __init__(self, state: Mapping[str, Any] | None = None) -> None:
+        self._state: dict[str, Any] = dict(state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    async def save(self, **values: Any) -> None:
+        self._state.update(values)
+
+
+@runtime_checkable
+class NumberProvider(Protocol):
+    name: str
+    label: str
+    capabilities: Capabilities
+
+    async def search(self, query: SearchQuery) -> list[Offer]:
+        """Numbers for sale; prices as Decimal Money, None where the provider gives none."""
+
+    async def hold(self, offer: Offer) -> Hold | None:
+        """Reserve the offer while the user decides (None when the provider has no holds)."""
+
+    async def unhold(self, hold: Hold) -> None:
+        """Give a reservation back (the user cancelled)."""
+
+    async def buy(self, order: Order, progress: Progress) -> OwnedNumber:
+        """Buy exactly this number. ProviderRefused: it did not happen; OutcomeUnknown:
+        it may have; ChargesRequired: the user must see and accept charges first."""
+
+    async def check_purchase(self, order: Order, progress: Progress) -> OwnedNumber | None:
+        """After a crash or an ambiguous answer: does the account own it now? Never buys."""
+
+    async def list(self) -> list[OwnedNumber]:
+        """Every number on the account, all pages."""
+
+    async def get(self, e164: str) -> OwnedNumber | None:
+        """One number on the account, or None when the account does not have it."""
+
+    async def forward(self, e164: str, destination: str) -> None:
+        """Route inbound calls to `destination` (E.164) through the provider's mechanism."""
+
+    async def rename(self, e164: str, name: str) -> None:
+        """Push a friendly name to the provider (only when capabilities.rename)."""
+
+    async def release(self, e164: str, progress: Progress) -> None:
+        """Give the number back. Already gone from the account counts as released."""
+
+    async def check_release(self, e164: str, progress: Progress) -> bool:
+        """After a crash or an ambiguous answer: True when the account no longer has it."""
+
+    async def aclose(self) -> None:
+        """Release resources the adapter owns (the shared HTTP client is not one)."""
+
+
+class BaseProvider:
+    """Defaults for adapters: no holds, ownership checks through `get`, no rename."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    async def hold(self, offer: Offer) -> Hold | None:
+        return None
+
+    async def unhold(self, hold: Hold) -> None:
+        return None
+
+    async def check_purchase(self, order: Order, progress: Progress) -> OwnedNumber | None:
+        return await self.get(order.offer.e164)
+
+    async def check_release(self, e164: str, progress: Progress) -> bool:
+        return await self.get(e164) is None
+
+    async def forward(self, e164: str, destination: str) -> None:
+        raise NotSupported(self.label, f"{self.label} numbers cannot be forwarded through the bot")
+
+    async def rename(self, e164: str, name: str) -> None:
+        return None
+
+    async def release(self, e164: str, progress: Progress) -> None:
+        raise NotSupported(self.label, f"{self.label} does not let the bot release numbers")
+
+    async def get(self, e164: str) -> OwnedNumber | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        return None

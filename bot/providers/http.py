@@ -1,0 +1,137 @@
+"""The shared HTTP client and the call discipline every HTTP adapter follows.
+
+Reads are retried with backoff on 429/502/503/504 and transport errors, honouring
+``Retry-After`` (tenacity does the retrying). Writes are sent once: a write whose answer
+was lost raises ``OutcomeUnknown`` so the caller finds out what happened instead of
+sending it again. Transport errors are mapped to the project's errors here, with messages
+that never include URLs, headers or bodies (they may carry credentials).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from bot.errors import OutcomeUnknown, ProviderAuthError, ProviderUnavailable
+
+__all__ = [
+    "RETRY_STATUSES",
+    "ProviderHttp",
+    "create_http_client",
+    "raise_for_common_status",
+    "retry_after_seconds",
+]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+MAX_RETRY_WAIT = 10.0
+
+
+def create_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+    """The one pool every provider shares; each call may tighten the timeout."""
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        headers={"User-Agent": "numberbot/0.1 (+https://github.com/numberbot)"},
+        follow_redirects=False,
+    )
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Retry-After as seconds (delta or HTTP date), or None when absent or unreadable."""
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _RetryAfterOrBackoff:
+    """Wait what the server asked for, else exponential backoff with jitter."""
+
+    def __init__(self) -> None:
+        self._backoff = wait_exponential_jitter(initial=0.2, max=4.0, jitter=0.2)
+
+    def __call__(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            response = outcome.result()
+            asked = retry_after_seconds(response)
+            if asked is not None:
+                return min(asked, MAX_RETRY_WAIT)
+        return self._backoff(state)
+
+
+def _asks_too_long(state: RetryCallState) -> bool:
+    outcome = state.outcome
+    if outcome is None or outcome.failed:
+        return False
+    asked = retry_after_seconds(outcome.result())
+    return asked is not None and asked > MAX_RETRY_WAIT
+
+
+def raise_for_common_status(label: str, response: httpx.Response, action: str) -> None:
+    """The statuses every provider means the same by; adapters map the rest themselves."""
+    status = response.status_code
+    if status in (401, 403):
+        raise ProviderAuthError(label)
+    if status == 429:
+        raise ProviderUnavailable(label, f"{action} was rate limited; try again in a minute")
+    if status >= 500:
+        raise ProviderUnavailable(label, f"{action} failed on {label}'s side (HTTP {status}); try again later")
+
+
+class ProviderHttp:
+    """One adapter's view of the shared client: its label for messages, its timeouts."""
+
+    def __init__(self, client: httpx.AsyncClient, label: str, *, attempts: int = 3) -> None:
+        self.client = client
+        self.label = label
+        self.attempts = attempts
+
+    async def read(self, method: str, url: str, *, action: str, **kwargs: Any) -> httpx.Response:
+        """A call that changes nothing: retried on 429/5xx and transport errors."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts) | _asks_too_long,
+            wait=_RetryAfterOrBackoff(),
+            retry=(
+                retry_if_result(lambda r: r.status_code in RETRY_STATUSES)
+                | retry_if_exception_type((httpx.TransportError,))
+            ),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,  # type: ignore[union-attr]
+            reraise=True,
+        )
+        try:
+            return await retrying(self.client.request, method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise ProviderUnavailable(self.label, f"{action} timed out; try again later") from None
+        except httpx.TransportError:
+            raise ProviderUnavailable(self.label, f"could not reach {self.label} ({action}); try again later") from None
+
+    async def write(self, method: str, url: str, *, action: str, **kwargs: Any) -> httpx.Response:
+        """A call that changes something: sent once; a lost answer is OutcomeUnknown."""
+        try:
+            return await self.client.request(method, url, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            raise ProviderUnavailable(
+                self.label, f"could not reach {self.label} ({action}); nothing was changed"
+            ) from None
+        except (httpx.TimeoutException, httpx.TransportError):
+            raise OutcomeUnknown(self.label, f"{action} got no answer; checking whether it happened") from None

@@ -1,0 +1,265 @@
+"""`sandbox`: a simulated carrier whose inventory and owned numbers live in Redis.
+
+It lets anyone try every flow with no account anywhere. Its numbers are generated
+deterministically from `phonenumbers` metadata (valid for their country and type), so every
+process sharing a Redis sees the same inventory. Buying moves a number from the inventory to
+the account atomically; releasing gives it back. Every message it produces says "sandbox".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from bot import keys
+from bot.errors import ProviderRefused
+from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery, utcnow
+from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.store import RedisClient
+
+__all__ = ["SandboxProvider"]
+
+_PHONE_TYPES: dict[NumberType, tuple[int, frozenset[int]]] = {
+    # our type → (example type, types phonenumbers may classify the number as)
+    NumberType.local: (
+        PhoneNumberType.FIXED_LINE,
+        frozenset({PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}),
+    ),
+    NumberType.mobile: (
+        PhoneNumberType.MOBILE,
+        frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}),
+    ),
+    NumberType.tollfree: (PhoneNumberType.TOLL_FREE, frozenset({PhoneNumberType.TOLL_FREE})),
+}
+_EURO = frozenset({"AT", "BE", "DE", "ES", "FI", "FR", "GR", "IE", "IT", "LU", "NL", "PT"})
+_MONTHLY_BASE = {
+    NumberType.local: Decimal("1.00"),
+    NumberType.mobile: Decimal("1.50"),
+    NumberType.tollfree: Decimal("3.00"),
+}
+_SETUP = {NumberType.local: Decimal("0.00"), NumberType.mobile: Decimal("0.50"), NumberType.tollfree: Decimal("5.00")}
+_PER_SEED = 25  # numbers generated per (country, type, pattern)
+_MAX_TRIES = 4000
+
+# Move one number from the inventory to the account, unless someone got there first.
+_BUY = """
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 'owned' end
+local offer = redis.call('HGET', KEYS[1], ARGV[1])
+if not offer then return 'gone' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 'ok'
+"""
+
+# Add generated numbers to the inventory, skipping any the account already owns.
+_SEED = """
+local added = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then
+    added = added + redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+return added
+"""
+
+# Give a number back: off the account, forwarding dropped, back on sale.
+_RELEASE = """
+local owned = redis.call('HGET', KEYS[1], ARGV[1])
+if not owned then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return 1
+"""
+
+# Set forwarding only on a number the account owns (a concurrent release wins cleanly).
+_FORWARD = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
+
+def _seed(*parts: str) -> int:
+    return int.from_bytes(hashlib.sha256(":".join(parts).encode()).digest()[:8], "big")
+
+
+def _currency(country: str) -> str:
+    if country == "GB":
+        return "GBP"
+    return "EUR" if country in _EURO else "USD"
+
+
+def _features(country: str, number_type: NumberType) -> frozenset[Feature]:
+    north_america = country in ("US", "CA")
+    if number_type is NumberType.mobile:
+        return frozenset({Feature.voice, Feature.sms} | ({Feature.mms} if north_america else set()))
+    if number_type is NumberType.local and north_america:
+        return frozenset({Feature.voice, Feature.sms})
+    return frozenset({Feature.voice})
+
+
+def generate(country: str, number_type: NumberType, pattern: str | None) -> list[Offer]:
+    """Deterministic valid numbers of this country and type starting with `pattern`."""
+    example_type, accepted = _PHONE_TYPES[number_type]
+    example = phonenumbers.example_number_for_type(country, example_type)
+    if example is None:
+        return []
+    national = phonenumbers.national_significant_number(example)
+    prefix = pattern or national[:1]
+    length = max(len(national), len(prefix) + 3)
+    rng = random.Random(_seed(country, number_type.value, prefix))  # noqa: S311 - a fake inventory, not a secret
+    code = phonenumbers.country_code_for_region(country)
+    currency = _currency(country)
+    found: dict[str, Offer] = {}
+    for _ in range(_MAX_TRIES):
+        if len(found) >= _PER_SEED:
+            break
+        digits = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix)))
+        try:
+            parsed = phonenumbers.parse(f"+{code}{digits}", None)
+        except phonenumbers.NumberParseException:
+            continue
+        if (
+            not phonenumbers.is_valid_number(parsed)
+            or phonenumbers.region_code_for_number(parsed) != country
+            or phonenumbers.number_type(parsed) not in accepted
+        ):
+            continue
+        e164 = phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+        step = Decimal(_seed(e164) % 8) * Decimal("0.25")
+        found[e164] = Offer(
+            provider=SandboxProvider.name,
+            e164=e164,
+            country=country,
+            type=number_type,
+            features=_features(country, number_type),
+            monthly=Money(amount=_MONTHLY_BASE[number_type] + step, currency=currency),
+            setup=Money(amount=_SETUP[number_type], currency=currency),
+        )
+    return list(found.values())
+
+
+class SandboxProvider(BaseProvider):
+    name: ClassVar[str] = "sandbox"
+    label: ClassVar[str] = "sandbox"
+    capabilities: ClassVar[Capabilities] = Capabilities(rename=False)
+
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+        self._buy = redis.register_script(_BUY)
+        self._seed = redis.register_script(_SEED)
+        self._release = redis.register_script(_RELEASE)
+        self._forward = redis.register_script(_FORWARD)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, redis: RedisClient, **_: Any) -> SandboxProvider | None:
+        return cls(redis)
+
+    async def _stock(self, country: str, number_type: NumberType, pattern: str | None) -> list[Offer]:
+        inventory = keys.sandbox_inventory(country, number_type.value)
+        generated = generate(country, number_type, pattern)
+        if generated:
+            args: list[str] = []
+            for offer in generated:
+                args += [offer.e164, offer.model_dump_json()]
+            await self._seed(keys=[inventory, keys.sandbox_owned()], args=args)
+        stored = await self.redis.hvals(inventory)
+        return [Offer.model_validate_json(raw) for raw in stored]
+
+    async def search(self, query: SearchQuery) -> list[Offer]:
+        types = [query.type] if query.type else list(NumberType)
+        offers: list[Offer] = []
+        for number_type in types:
+            for offer in await self._stock(query.country, number_type, query.pattern):
+                national = phonenumbers.national_significant_number(phonenumbers.parse(offer.e164, None))
+                if query.pattern and not national.startswith(query.pattern):
+                    continue
+                if not query.features <= offer.features:
+                    continue
+                offers.append(offer)
+        offers.sort(key=lambda o: (o.monthly.amount if o.monthly else Decimal("Infinity"), o.e164))
+        return offers[: query.limit]
+
+    async def buy(self, order: Order, progress: Progress) -> OwnedNumber:
+        offer = order.offer
+        if offer.type is None:
+            raise ProviderRefused(self.label, "this sandbox offer has no number type; search again")
+        owned = _owned_record(offer)
+        result = await self._buy(
+            keys=[keys.sandbox_inventory(offer.country, offer.type.value), keys.sandbox_owned()],
+            args=[offer.e164, json.dumps(owned)],
+        )
+        if result == "owned":
+            raise ProviderRefused(self.label, f"{offer.e164} is already on the sandbox account")
+        if result == "gone":
+            raise ProviderRefused(self.label, f"{offer.e164} is no longer available in the sandbox; search again")
+        return _to_owned(offer.e164, owned, None)
+
+    async def list(self) -> list[OwnedNumber]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.sandbox_owned())
+            pipe.hgetall(keys.sandbox_forwards())
+            owned, forwards = await pipe.execute()
+        return [_to_owned(e164, json.loads(raw), forwards.get(e164)) for e164, raw in sorted(owned.items())]
+
+    async def get(self, e164: str) -> OwnedNumber | None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.sandbox_owned(), e164)
+            pipe.hget(keys.sandbox_forwards(), e164)
+            raw, forward = await pipe.execute()
+        return _to_owned(e164, json.loads(raw), forward) if raw else None
+
+    async def forward(self, e164: str, destination: str) -> None:
+        done = await self._forward(keys=[keys.sandbox_owned(), keys.sandbox_forwards()], args=[e164, destination])
+        if not done:
+            raise ProviderRefused(self.label, f"{e164} is not on the sandbox account")
+
+    async def release(self, e164: str, progress: Progress) -> None:
+        raw = await self.redis.hget(keys.sandbox_owned(), e164)
+        if raw is None:
+            return  # already gone: released is released
+        record = json.loads(raw)
+        offer = Offer.model_validate(record["offer"])
+        assert offer.type is not None
+        await self._release(
+            keys=[
+                keys.sandbox_owned(),
+                keys.sandbox_forwards(),
+                keys.sandbox_inventory(offer.country, offer.type.value),
+            ],
+            args=[e164, offer.model_dump_json()],
+        )
+
+
+def _owned_record(offer: Offer) -> dict[str, Any]:
+    return {"offer": json.loads(offer.model_dump_json()), "since": utcnow().isoformat()}
+
+
+def _to_owned(e164: str, record: dict[str, Any], forward: str | None) -> OwnedNumber:
+    offer = Offer.model_validate(record["offer"])
+    return OwnedNumber(
+        provider=SandboxProvider.name,
+        e164=e164,
+        country=offer.country,
+        type=offer.type,
+        features=offer.features,
+        forward_to=forward,
+        monthly=offer.monthly,
+        details={"Account": "sandbox (simulated carrier, nothing real is bought)", "On account since": record["since"]},
+    )
+
+
+def sandbox_countries() -> Iterable[str]:
+    """Countries the sandbox is known to stock all three types for (docs and tests)."""
+    return ("GB", "US", "DE", "FR", "NL")

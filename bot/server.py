@@ -1,0 +1,115 @@
+"""`python -m bot`: the Bolt app behind aiohttp's server, or over Socket Mode.
+
+HTTP mode serves `POST /slack/events` and `GET /health` on 0.0.0.0:$PORT. Socket Mode (when
+SLACK_APP_TOKEN is set) still serves /health on $PORT for the platform's probes. On SIGTERM
+the process stops taking requests, gives running work up to ~8 s, leaves the rest in flight
+for another process (the journal), and exits within 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot import store
+from bot.app import Services, build_services, create_app, slack_client
+from bot.providers.http import create_http_client
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+__all__ = ["DRAIN_SECONDS", "serve", "web_app"]
+
+log = logging.getLogger("numberbot.server")
+
+DRAIN_SECONDS = 8.0
+HEALTH_TIMEOUT = 2.0
+
+
+def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) -> web.Application:
+    async def events(request: web.Request) -> web.Response:
+        if not services.lifecycle.accepting:
+            return web.Response(status=503, text="shutting down")
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def health(request: web.Request) -> web.Response:
+        try:
+            reachable = await asyncio.wait_for(store.ping(services.redis), HEALTH_TIMEOUT)
+        except TimeoutError:
+            reachable = False
+        body = {
+            "status": "ok" if reachable else "unavailable",
+            "redis": {"reachable": reachable, "topology": services.settings.redis_topology},
+            "providers": sorted(services.providers),
+            "accepting": services.lifecycle.accepting,
+        }
+        return web.json_response(body, status=200 if reachable else 503)
+
+    app = web.Application()
+    if slack_events:
+        app.router.add_post("/slack/events", events)
+    app.router.add_get("/health", health)
+    return app
+
+
+async def serve(settings: Settings) -> None:
+    services = build_services(
+        settings, redis=store.connect(settings), http=create_http_client(), slack=slack_client(settings)
+    )
+    socket_mode = settings.slack_app_token is not None
+    bolt = create_app(services)
+    runner = web.AppRunner(
+        web_app(bolt, services, slack_events=not socket_mode),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=1.0,
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, "0.0.0.0", settings.port)  # noqa: S104 - a server listens on all interfaces
+    await site.start()
+    handler = None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        assert settings.slack_app_token is not None
+        handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        await handler.connect_async()
+    reconciler = asyncio.create_task(services.reconciler.run_forever(), name="reconciler")
+    log.info(
+        "numberbot started",
+        extra={
+            "mode": "socket" if socket_mode else "http",
+            "port": settings.port,
+            "providers": sorted(services.providers),
+            "redis": settings.redis_topology,
+        },
+    )
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+    log.info("shutting down", extra={"busy": services.lifecycle.busy})
+    services.lifecycle.accepting = False
+    await site.stop()
+    if handler is not None:
+        await handler.close_async()
+    reconciler.cancel()
+    if not await services.lifecycle.drain(DRAIN_SECONDS):
+        log.warning(
+            "work still running at shutdown; leaving it in flight for another process",
+            extra={"busy": services.lifecycle.busy},
+        )
+        await services.lifecycle.cancel_all()
+    await runner.cleanup()
+    await services.aclose()
+    log.info("stopped")

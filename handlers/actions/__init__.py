@@ -1,0 +1,19 @@
+"""Button listeners: each acks at once, then calls the core and reports via response_url."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.blocks import ids
+from handlers.actions import buy, list_page, purchase, release
+
+__all__ = ["register"]
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ids.BUY)(buy.handle_buy)
+    app.action(ids.CONFIRM)(purchase.handle_confirm)
+    app.action(ids.CANCEL)(purchase.handle_cancel)
+    app.action(ids.RELEASE)(release.handle_release)
+    app.action(ids.RELEASE_CANCEL)(release.handle_release_cancel)
+    app.action(ids.LIST_PAGE)(list_page.handle_list_page)

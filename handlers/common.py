@@ -1,0 +1,83 @@
+"""What every listener does the same way: who is calling, one-line errors, replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.errors import BotError, StorageUnavailable
+from bot.models import Caller
+from bot.quotes import new_id
+from bot.replies import Reply
+from bot.store import STORAGE_ERRORS
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["after_ack", "caller_from", "respond_with", "services", "user_line"]
+
+log = logging.getLogger("numberbot.handlers")
+
+
+def services(context: dict[str, Any]) -> Services:
+    return context["nb"]  # type: ignore[no-any-return]
+
+
+def caller_from(body: dict[str, Any]) -> Caller:
+    """Who and where, from a slash command (flat form) or an interactive payload."""
+    if "command" in body:  # slash command
+        return Caller(
+            team_id=body["team_id"],
+            user_id=body["user_id"],
+            channel_id=body.get("channel_id"),
+            response_url=body.get("response_url"),
+        )
+    team = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return Caller(
+        team_id=team,
+        user_id=body["user"]["id"],
+        channel_id=channel,
+        response_url=body.get("response_url"),
+    )
+
+
+def user_line(exc: BaseException) -> str:
+    """The one line a user sees for a failure; unexpected ones are logged with a reference."""
+    if isinstance(exc, BotError):
+        return exc.user_message
+    if isinstance(exc, STORAGE_ERRORS):
+        log.warning("storage unavailable", extra={"error": type(exc).__name__})
+        return StorageUnavailable().user_message
+    ref = new_id()[:8]
+    log.error("unexpected failure", exc_info=exc, extra={"ref": ref})
+    return f"Something went wrong on the bot's side (ref {ref}); nothing more was done. Try again or tell an admin."
+
+
+async def respond_with(respond: AsyncRespond, reply: Reply, *, replace: bool | None = None) -> None:
+    kwargs: dict[str, Any] = {
+        "text": reply.text,
+        "response_type": "in_channel" if reply.in_channel else "ephemeral",
+        "replace_original": reply.replace_original if replace is None else replace,
+    }
+    if reply.blocks:
+        kwargs["blocks"] = reply.blocks
+    try:
+        await respond(**kwargs)
+    except Exception:
+        log.exception("could not respond to the user")
+
+
+async def after_ack(
+    work: Callable[[], Awaitable[Reply]], respond: AsyncRespond, *, replace: bool | None = None
+) -> None:
+    """Run provider work after Slack was acknowledged and report through response_url."""
+    try:
+        reply = await work()
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
+        await respond_with(respond, Reply(text=user_line(exc)), replace=False)
+        return
+    await respond_with(respond, reply, replace=replace)
