@@ -45,19 +45,19 @@ USAGE: dict[str, str] = {
     "help": "/number help",
     "search": (
         "/number search <CC> [PATTERN] [--provider P] [--type local|mobile|tollfree] "
-        f"[--features sms,voice,mms] [--limit 1-{MAX_LIMIT}]   e.g. /number search GB 20 --type local"
+        f"[--features sms,voice,mms] [--limit 1-{MAX_LIMIT}] — e.g. /number search GB 20 --type local"
     ),
     "list": "/number list [--provider P]",
-    "info": "/number info <NUMBER>   e.g. /number info +442079460123",
-    "name": "/number name <NUMBER> <friendly name>   e.g. /number name +442079460123 Support line",
-    "forward": "/number forward <NUMBER> <DESTINATION>   e.g. /number forward +442079460123 +447400123456",
+    "info": "/number info <NUMBER> — e.g. /number info +442079460123",
+    "name": "/number name <NUMBER> <friendly name> — e.g. /number name +442079460123 Support line",
+    "forward": "/number forward <NUMBER> <DESTINATION> — e.g. /number forward +442079460123 +447400123456",
     "release": "/number release <NUMBER>",
     "adopt": "/number adopt <NUMBER> --provider P",
     "roles": "/number roles",
     "grant": "/number grant <@user> <viewer|requester|buyer|approver|admin>",
     "revoke": "/number revoke <@user>",
     "audit": f"/number audit [1-{MAX_AUDIT}]",
-    "budget": "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT [CUR]|off]   e.g. /number budget 500 USD",
+    "budget": "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT [CUR]|off] — e.g. /number budget 500 USD",
 }
 
 

@@ -31,10 +31,10 @@ class RoleStore:
         return user_id in self.bootstrap_admins
 
     async def role_of(self, team_id: str, user_id: str) -> Role | None:
-        """The caller's role: one Redis round trip (none for a BOT_ADMINS user)."""
-        if user_id in self.bootstrap_admins:
-            return Role.admin
-        return _role(await self.redis.hget(keys.roles(team_id), user_id))
+        """The caller's role: one Redis round trip, also for BOT_ADMINS users, so that an
+        unreachable Redis stops everyone before anything else happens (fail closed)."""
+        stored = _role(await self.redis.hget(keys.roles(team_id), user_id))
+        return Role.admin if user_id in self.bootstrap_admins else stored
 
     async def grant(self, team_id: str, user_id: str, role: Role) -> None:
         await self.redis.hset(keys.roles(team_id), user_id, role.value)

@@ -1,0 +1,164 @@
+"""Drive the bot the way Slack does: signed HTTP posts to /slack/events.
+
+A `BotUnderTest` is one bot process: its services, its Bolt app behind the real aiohttp
+server, a Slack stand-in receiving Web API calls and response_url posts. Several of them
+can share one Redis and one provider to play several replicas behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import Services, build_services, create_app, slack_client
+from bot.config import Settings
+from bot.console import payloads
+from bot.console.slack_stub import Call, SlackStub
+from bot.providers.base import NumberProvider
+from bot.server import web_app
+from bot.store import RedisClient
+
+__all__ = ["SIGNING_SECRET", "TEAM", "Ack", "BotUnderTest", "start_bot"]
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+TEAM = "T0TEST"
+CHANNEL = "C0TEST"
+ADMIN = "U0ADMIN"
+
+_keys = itertools.count(1)
+
+
+@dataclass
+class Ack:
+    """The HTTP answer Slack would get for a request (the acknowledgement)."""
+
+    status: int
+    body: str
+    key: str  # the response_url key this request carried
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body.startswith("{") else {}
+
+    @property
+    def text(self) -> str:
+        return str(self.json.get("text", "")) if self.body.startswith("{") else self.body
+
+
+@dataclass
+class BotUnderTest:
+    services: Services
+    client: TestClient
+    stub: SlackStub
+    secret: str = SIGNING_SECRET
+    team: str = TEAM
+    channel: str = CHANNEL
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def post(
+        self, body: str, *, headers: dict[str, str] | None = None, retry: int | None = None
+    ) -> tuple[int, str]:
+        headers = headers if headers is not None else payloads.signed_headers(self.secret, body, retry=retry)
+        response = await self.client.post("/slack/events", data=body.encode(), headers=headers)
+        return response.status, await response.text()
+
+    async def command(self, text: str, *, user: str = ADMIN, settle: bool = True) -> Ack:
+        key = f"cmd{next(_keys)}"
+        body = payloads.slash_command(
+            team_id=self.team,
+            user_id=user,
+            channel_id=self.channel,
+            text=text,
+            response_url=self.stub.response_url(key),
+            trigger_id=f"trigger.{key}",
+        )
+        status, raw = await self.post(body)
+        if settle:
+            await self.settle()
+        return Ack(status, raw, key)
+
+    async def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = ADMIN,
+        key: str | None = None,
+        retry: int | None = None,
+        settle: bool = True,
+        channel: str | None = None,
+    ) -> Ack:
+        """Click a button; `key` names the message's response_url (new one by default)."""
+        key = key or f"msg{next(_keys)}"
+        body = payloads.block_actions(
+            team_id=self.team,
+            user_id=user,
+            channel_id=channel or self.channel,
+            action={"action_id": action_id, "value": value},
+            response_url=self.stub.response_url(key),
+            trigger_id=f"trigger.{key}",
+        )
+        status, raw = await self.post(body, retry=retry)
+        if settle:
+            await self.settle()
+        return Ack(status, raw, key)
+
+    async def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = ADMIN) -> Ack:
+        body = payloads.view_submission(team_id=self.team, user_id=user, view=view, values=values)
+        status, raw = await self.post(body)
+        await self.settle()
+        return Ack(status, raw, "view")
+
+    async def settle(self, timeout: float = 20.0) -> None:
+        assert await self.services.lifecycle.drain(timeout), "work after the ack did not finish"
+
+    def replies(self, key: str) -> list[Call]:
+        return self.stub.responses(key)
+
+    def last(self, key: str) -> Call:
+        replies = self.replies(key)
+        assert replies, f"nothing was posted to response_url {key}"
+        return replies[-1]
+
+    def buttons(self, call: Call, action_id: str | None = None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for block in call.blocks:
+            elements = list(block.get("elements", [])) if block.get("type") == "actions" else []
+            if block.get("accessory"):
+                elements.append(block["accessory"])
+            found += [
+                e for e in elements if e.get("type") == "button" and (action_id is None or e["action_id"] == action_id)
+            ]
+        return found
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+
+async def start_bot(
+    settings: Settings,
+    *,
+    redis: RedisClient,
+    stub: SlackStub,
+    providers: dict[str, NumberProvider] | None = None,
+    http: httpx.AsyncClient | None = None,
+    worker: str | None = None,
+) -> BotUnderTest:
+    slack = slack_client(settings.model_copy(update={"slack_api_url": stub.api_url}), token="xoxb-test-token")
+    services = build_services(
+        settings,
+        redis=redis,
+        http=http or httpx.AsyncClient(timeout=5),
+        slack=slack,
+        providers=providers,
+        worker=worker,
+    )
+    bolt = create_app(services, signing_secret=SIGNING_SECRET)
+    client = TestClient(TestServer(web_app(bolt, services)))
+    await client.start_server()
+    return BotUnderTest(services=services, client=client, stub=stub)
