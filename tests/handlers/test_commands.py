@@ -300,3 +300,39 @@ async def test_viewer_role_is_rechecked_when_the_modal_is_submitted(bot: BotUnde
     ack = await bot.submit(view, values, user=STRANGER)
     assert ack.json["response_action"] == "errors"
     assert "no numberbot role" in json.dumps(ack.json)
+
+
+async def test_listing_costs_the_same_redis_round_trips_however_large_the_pool(
+    bot: BotUnderTest, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.asyncio.client import Pipeline
+    from redis.asyncio.client import Redis as AsyncRedis
+
+    from bot.models import PoolEntry, utcnow
+
+    trips = {"n": 0}
+    single, batch = AsyncRedis.execute_command, Pipeline.execute
+
+    async def counted_single(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips["n"] += 1
+        return await single(self, *args, **kwargs)
+
+    async def counted_batch(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips["n"] += 1
+        return await batch(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncRedis, "execute_command", counted_single)
+    monkeypatch.setattr(Pipeline, "execute", counted_batch)
+
+    async def trips_for_list(size: int) -> int:
+        await redis.delete(keys.pool("T0TEST"))
+        for i in range(size):
+            entry = PoolEntry(e164=f"+4420794601{i:02d}", provider="sandbox", bought_by=ADMIN, bought_at=utcnow())
+            await redis.hset(keys.pool("T0TEST"), entry.e164, entry.model_dump_json())
+        before = trips["n"]
+        await bot.command("list")
+        return trips["n"] - before
+
+    small, large = await trips_for_list(3), await trips_for_list(60)
+    assert small == large
+    assert 2 <= small <= 4  # role check, the pool (one pipeline), the sandbox's account (one pipeline)
