@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from bot.audit import AuditLog, entry_fields
 from bot.blocks.admin import audit_view, budget_view, roles_view
 from bot.blocks.help import help_view
 from bot.budget import BudgetStore
 from bot.errors import PermissionDenied
 from bot.grammar import Budget
-from bot.models import Caller, Role
+from bot.models import Caller, Role, utcnow
 from bot.replies import Reply
 from bot.roles import RoleStore
 
-__all__ = ["AdminService"]
+__all__ = ["SMALL_EXPORT", "AdminService"]
+
+SMALL_EXPORT = 15  # entries shown inline as a code block; more become a CSV file
 
 
 class AdminService:
@@ -50,6 +55,31 @@ class AdminService:
 
     async def show_audit(self, caller: Caller, count: int) -> Reply:
         return audit_view(await self.audit.latest(caller.team_id, count))
+
+    async def export_audit(self, caller: Caller) -> Reply:
+        """The whole log as CSV: a code block when small, else a file uploaded to the channel."""
+        entries = await self.audit.everything(caller.team_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["time_utc", "actor", "action", "number", "provider", "cost", "outcome", "detail"])
+        for e in entries:
+            writer.writerow(
+                [
+                    e.at.isoformat(timespec="seconds"),
+                    e.actor,
+                    e.action,
+                    e.number,
+                    e.provider,
+                    e.cost,
+                    e.outcome,
+                    e.detail,
+                ]
+            )
+        content = buffer.getvalue()
+        if len(entries) <= SMALL_EXPORT and len(content) < 2500:
+            return Reply(text=f"Audit log ({len(entries)} entries):\n```\n{content}```")
+        name = f"numberbot-audit-{caller.team_id}-{utcnow():%Y%m%d-%H%M}.csv"
+        return Reply(text=f"Audit log export: {len(entries)} entries in {name}.", files=[(name, content)])
 
     async def show_or_set_budget(self, caller: Caller, command: Budget) -> Reply:
         if command.changes:

@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.admin import AdminService
+from bot.approvals import ApprovalService
 from bot.audit import AuditLog
 from bot.budget import BudgetStore
 from bot.dispatch import Dispatcher
@@ -54,6 +55,7 @@ class Services:
     audit: AuditLog
     search: SearchService
     purchases: PurchaseService
+    approvals: ApprovalService
     releases: ReleaseService
     numbers: NumberService
     admin: AdminService
@@ -99,6 +101,15 @@ def build_services(
     numbers = NumberService(providers=providers, pool=pool, audit=audit)
     admin = AdminService(roles=roles, audit=audit, budget=budget)
     notifier = Notifier(slack)
+    approvals = ApprovalService(
+        redis=redis,
+        purchases=purchases,
+        quotes=quotes,
+        budget=budget,
+        audit=audit,
+        notifier=notifier,
+        channel=settings.approvals_channel,
+    )
     return Services(
         settings=settings,
         redis=redis,
@@ -113,6 +124,7 @@ def build_services(
         audit=audit,
         search=search,
         purchases=purchases,
+        approvals=approvals,
         releases=releases,
         numbers=numbers,
         admin=admin,
@@ -121,7 +133,9 @@ def build_services(
         ),
         notifier=notifier,
         lifecycle=Lifecycle(),
-        reconciler=Reconciler(journal=journal, purchases=purchases, releases=releases, notifier=notifier),
+        reconciler=Reconciler(
+            journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
+        ),
     )
 
 

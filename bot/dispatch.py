@@ -113,6 +113,8 @@ class Dispatcher:
                 return Step(ack=await admin.revoke(caller, user_id))
             case grammar.Audit(count=count):
                 return Step(ack=await admin.show_audit(caller, count))
+            case grammar.AuditExport():
+                return Step(later=lambda: admin.export_audit(caller))
             case grammar.Budget():
                 return Step(ack=await admin.show_or_set_budget(caller, command))
         raise AssertionError(f"no handler for {command!r}")  # pragma: no cover

@@ -20,6 +20,7 @@ __all__ = [
     "USAGE",
     "Adopt",
     "Audit",
+    "AuditExport",
     "Budget",
     "Command",
     "Forward",
@@ -56,7 +57,7 @@ USAGE: dict[str, str] = {
     "roles": "/number roles",
     "grant": "/number grant <@user> <viewer|requester|buyer|approver|admin>",
     "revoke": "/number revoke <@user>",
-    "audit": f"/number audit [1-{MAX_AUDIT}]",
+    "audit": f"/number audit [1-{MAX_AUDIT}] | /number audit export (CSV, admins)",
     "budget": "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT [CUR]|off] — e.g. /number budget 500 USD",
 }
 
@@ -161,6 +162,12 @@ class Audit(Command):
     name = "audit"
     required = Role.approver
     count: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class AuditExport(Command):
+    name = "audit"
+    required = Role.admin
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,9 +374,11 @@ def _revoke(tokens: list[str]) -> Revoke:
     return Revoke(user_id=_user("revoke", tokens[0]))
 
 
-def _audit(tokens: list[str]) -> Audit:
+def _audit(tokens: list[str]) -> Audit | AuditExport:
     if not tokens:
         return Audit()
+    if [t.lower() for t in tokens] in (["export"], ["csv"]):
+        return AuditExport()
     if len(tokens) > 1 or not tokens[0].isdigit() or not 1 <= int(tokens[0]) <= MAX_AUDIT:
         raise _fail("audit", f"N must be 1-{MAX_AUDIT}")
     return Audit(count=int(tokens[0]))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "approval",
+    "approvals",
     "audit",
     "budget",
     "forwards",
@@ -58,6 +60,15 @@ def quote(team_id: str, quote_id: str) -> str:
 
 def intent(team_id: str, intent_id: str) -> str:
     return f"{_team(team_id)}:intent:{_safe(intent_id)}"
+
+
+def approval(team_id: str, quote_id: str) -> str:
+    return f"{_team(team_id)}:approval:{_safe(quote_id)}"
+
+
+def approvals(team_id: str) -> str:
+    """Pending approval requests, scored by when their quote expires (ms)."""
+    return f"{_team(team_id)}:approvals"
 
 
 def op(team_id: str, op_id: str) -> str:

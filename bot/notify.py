@@ -31,6 +31,19 @@ class Notifier:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
+    async def post(self, channel_id: str, reply: Reply) -> str:
+        """Post a channel message; returns its ts (for later updates)."""
+        sent = await self.client.chat_postMessage(channel=channel_id, **message_kwargs(reply))
+        return str(sent["ts"])
+
+    async def update(self, channel_id: str, ts: str, reply: Reply) -> bool:
+        try:
+            await self.client.chat_update(channel=channel_id, ts=ts, **message_kwargs(reply))
+        except SlackApiError as exc:
+            log.warning("could not update message", extra={"channel": channel_id, "error": exc.response.get("error")})
+            return False
+        return True
+
     async def tell(
         self,
         reply: Reply,

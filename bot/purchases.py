@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from bot import keys
 from bot.audit import entry_fields
@@ -20,16 +21,28 @@ from bot.blocks.purchase import bought, confirmation, purchase_failed, purchase_
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
 from bot.errors import BotError, ChargesRequired, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import Finish, Journal, JournalProgress
-from bot.models import Caller, Operation, OwnedNumber, PoolEntry, Quote, Role, utcnow
+from bot.models import Caller, Offer, Operation, OwnedNumber, PoolEntry, Quote, Role, utcnow
 from bot.providers.base import NumberProvider, Order
 from bot.quotes import QuoteStore, new_id
 from bot.replies import Reply
 
-__all__ = ["PurchaseService"]
+__all__ = ["Outcome", "PurchaseService"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[Reply], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a purchase attempt ended, and what to tell the buyer."""
+
+    status: Literal["bought", "failed", "pending", "charges"]
+    reply: Reply
+    quote: Quote
+    new_quote: Quote | None = None  # "charges": the priced second confirmation
+    reason: str = ""
+
 
 # A lapsed purchase younger than this is not declared "not bought" yet: the provider may
 # still be completing a request the dead process sent just before it died.
@@ -69,6 +82,10 @@ class PurchaseService:
             offer = None
         if offer is None:
             raise StaleAction("These search results have expired; run the search again.")
+        return await self.quote_offer(caller, role, offer)
+
+    async def quote_offer(self, caller: Caller, role: Role, offer: Offer) -> Reply:
+        """A fresh quote for an offer the server already holds (search result or earlier quote)."""
         provider = self._provider(offer.provider)
         hold = await provider.hold(offer)
         settings, spend = await self.budget.snapshot(caller.team_id)
@@ -149,12 +166,23 @@ class PurchaseService:
                 ttl = max(1, int((quote.expires_at - utcnow()).total_seconds()))
                 await self.quotes.save_quote(quote, ttl)
             return confirmation(quote, settings=settings, spend=spend).replacing()
-        return await self.buy(quote, raw=raw, caller=caller, progress=progress)
+        outcome = await self.buy(quote, raw=raw, caller=caller, progress=progress)
+        return outcome.reply
 
     async def buy(
-        self, quote: Quote, *, raw: str, caller: Caller, progress: Progress, approved_by: str | None = None
-    ) -> Reply:
-        """Claim the quote and buy; shared by direct confirmation and approval."""
+        self,
+        quote: Quote,
+        *,
+        raw: str,
+        caller: Caller,
+        progress: Progress,
+        approval: dict[str, str] | None = None,
+    ) -> Outcome:
+        """Claim the quote and buy; shared by direct confirmation and approval.
+
+        `approval` (approved_by, and where the approval message is) is kept with the
+        operation so whoever finishes it can say who approved and update that message.
+        """
         op = Operation(
             id=quote.id,
             kind="purchase",
@@ -166,7 +194,7 @@ class PurchaseService:
             channel_id=caller.channel_id or quote.channel_id,
             response_url=caller.response_url,
             started_at=utcnow(),
-            state={"approved_by": approved_by} if approved_by else {},
+            state=dict(approval or {}),
         )
         claim = await self.journal.claim(
             op,
@@ -184,7 +212,7 @@ class PurchaseService:
         await progress(purchase_pending(quote, "buying…"))
         return await self._run(op, {})
 
-    async def _run(self, op: Operation, state: dict[str, Any]) -> Reply:
+    async def _run(self, op: Operation, state: dict[str, Any]) -> Outcome:
         assert op.quote is not None
         provider = self._provider(op.provider)
         order = Order(op_id=op.id, offer=op.quote.offer, hold=op.quote.hold, accepted_charges=op.quote.accepted_charges)
@@ -204,23 +232,24 @@ class PurchaseService:
                 return await self._check(op, order, tracker)
             return await self._complete(op, owned)
 
-    async def _check(self, op: Operation, order: Order, tracker: JournalProgress) -> Reply:
+    async def _check(self, op: Operation, order: Order, tracker: JournalProgress) -> Outcome:
         assert op.quote is not None
         provider = self._provider(op.provider)
         try:
             owned = await provider.check_purchase(order, tracker)
         except BotError as exc:
             log.warning("purchase outcome still unknown", extra={"op": op.id, "reason": exc.user_message})
-            return purchase_pending(
+            reply = purchase_pending(
                 op.quote,
                 f"{provider.label} has not said whether the purchase went through; "
                 "the bot keeps checking and will report the outcome here.",
             )
+            return Outcome("pending", reply, op.quote, reason=exc.user_message)
         if owned is None:
             return await self._fail(op, f"{provider.label} says the account does not have the number")
         return await self._complete(op, owned)
 
-    async def _complete(self, op: Operation, owned: OwnedNumber | None) -> Reply:
+    async def _complete(self, op: Operation, owned: OwnedNumber | None) -> Outcome:
         quote = op.quote
         assert quote is not None
         offer = quote.offer
@@ -259,9 +288,9 @@ class PurchaseService:
             ),
         )
         log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
-        return bought(quote, owned, op.user_id)
+        return Outcome("bought", bought(quote, owned, op.user_id), quote)
 
-    async def _fail(self, op: Operation, reason: str) -> Reply:
+    async def _fail(self, op: Operation, reason: str) -> Outcome:
         assert op.quote is not None
         await self.journal.finish(
             op,
@@ -279,9 +308,9 @@ class PurchaseService:
                 ),
             ),
         )
-        return purchase_failed(op.quote, reason)
+        return Outcome("failed", purchase_failed(op.quote, reason), op.quote, reason=reason)
 
-    async def _ask_for_charges(self, op: Operation, exc: ChargesRequired) -> Reply:
+    async def _ask_for_charges(self, op: Operation, exc: ChargesRequired) -> Outcome:
         """The provider wants charges accepted: nothing bought; a second, priced confirmation."""
         quote = op.quote
         assert quote is not None
@@ -302,7 +331,7 @@ class PurchaseService:
             ),
         )
         if exc.charges is None:
-            return purchase_failed(quote, exc.user_message)
+            return Outcome("failed", purchase_failed(quote, exc.user_message), quote, reason=exc.user_message)
         settings, spend = await self.budget.snapshot(op.team_id)
         now = utcnow()
         again = quote.model_copy(
@@ -316,11 +345,12 @@ class PurchaseService:
         await self.quotes.save_quote(again, self.quote_ttl)
         where = provider_text(op.provider)
         note = f"{where} asks for {exc.charges.display()} to activate this number. {exc.detail}".strip()
-        return confirmation(again, settings=settings, spend=spend, charges_note=note).replacing()
+        reply = confirmation(again, settings=settings, spend=spend, charges_note=note).replacing()
+        return Outcome("charges", reply, quote, new_quote=again, reason=note)
 
     # -- Recovery -------------------------------------------------------------------
 
-    async def resume(self, op: Operation, state: dict[str, Any]) -> Reply | None:
+    async def resume(self, op: Operation, state: dict[str, Any]) -> Outcome | None:
         """Resolve a purchase whose process died: ask the provider, never buy again.
 
         Returns the message for the buyer, or None while the provider still cannot say.

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.approvals import ApprovalService
+from bot.blocks.approvals import approval_closed
 from bot.errors import BotError
 from bot.journal import Journal
 from bot.notify import Notifier
@@ -32,12 +34,14 @@ class Reconciler:
         purchases: PurchaseService,
         releases: ReleaseService,
         notifier: Notifier,
+        approvals: ApprovalService | None = None,
         interval: float = INTERVAL,
     ) -> None:
         self.journal = journal
         self.purchases = purchases
         self.releases = releases
         self.notifier = notifier
+        self.approvals = approvals
         self.interval = interval
 
     async def run_once(self) -> int:
@@ -52,8 +56,19 @@ class Reconciler:
             op, state, _ = loaded
             log.info("taking over lapsed operation", extra={"op": op_id, "kind": op.kind, "team": team_id})
             try:
-                service = self.purchases if op.kind == "purchase" else self.releases
-                reply = await service.resume(op, state)
+                if op.kind == "purchase":
+                    outcome = await self.purchases.resume(op, state)
+                    reply = outcome.reply if outcome is not None else None
+                    if outcome is not None and op.state.get("approval_ts"):
+                        # An approved purchase: its approval message shows the outcome too.
+                        verdict = f"✅ Approved by <@{op.state.get('approved_by')}>: {outcome.reply.text}"
+                        await self.notifier.update(
+                            op.state["approval_channel"],
+                            op.state["approval_ts"],
+                            approval_closed(outcome.quote, verdict),
+                        )
+                else:
+                    reply = await self.releases.resume(op, state)
             except BotError as exc:
                 log.warning("lapsed operation not resolvable yet", extra={"op": op_id, "reason": exc.user_message})
                 continue
@@ -70,6 +85,8 @@ class Reconciler:
         while True:
             try:
                 await self.run_once()
+                if self.approvals is not None:
+                    await self.approvals.sweep()
             except STORAGE_ERRORS:
                 log.warning("reconciler: storage unavailable; retrying")
             except Exception:

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BotError, StorageUnavailable
 from bot.models import Caller
@@ -17,7 +19,7 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["after_ack", "caller_from", "respond_with", "services", "user_line"]
+__all__ = ["after_ack", "caller_from", "respond_with", "services", "upload_files", "user_line"]
 
 log = logging.getLogger("numberbot.handlers")
 
@@ -55,6 +57,17 @@ def user_line(exc: BaseException) -> str:
     ref = new_id()[:8]
     log.error("unexpected failure", exc_info=exc, extra={"ref": ref})
     return f"Something went wrong on the bot's side (ref {ref}); nothing more was done. Try again or tell an admin."
+
+
+async def upload_files(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
+    """Upload a reply's files to the caller's channel, or to a DM when the bot is not in it."""
+    for filename, content in reply.files:
+        kwargs: dict[str, Any] = {"content": content, "filename": filename, "title": filename}
+        try:
+            await client.files_upload_v2(channel=caller.channel_id, **kwargs)
+        except SlackApiError:
+            opened = await client.conversations_open(users=caller.user_id)
+            await client.files_upload_v2(channel=opened["channel"]["id"], **kwargs)
 
 
 async def respond_with(respond: AsyncRespond, reply: Reply, *, replace: bool | None = None) -> None:

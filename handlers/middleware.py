@@ -33,6 +33,7 @@ ACTION_ROLES: dict[str, tuple[Role, str]] = {
     ids.CONFIRM: (Role.requester, "Confirming a purchase"),
     ids.CANCEL: (Role.requester, "Cancelling a quote"),
     ids.REQUEST_APPROVAL: (Role.requester, "Requesting approval"),
+    ids.ASK_AGAIN: (Role.requester, "Asking for a purchase"),
     ids.APPROVE: (Role.approver, "Approving a purchase"),
     ids.DENY: (Role.approver, "Denying a purchase"),
     ids.RELEASE: (Role.admin, "Releasing a number"),

@@ -57,3 +57,14 @@ def test_the_search_form_and_acting_as_another_user() -> None:
     assert re.search(r"\+316\d{8}", out), "mobile numbers in NL were listed"
     assert "You are now U0ALICE." in out
     assert "no numberbot role yet" in out
+
+
+def test_approvals_in_the_console_acting_as_other_users() -> None:
+    out = run_console(
+        "grant U0ALICE requester\ngrant U0BOB approver\n:as U0ALICE\n/number search GB --limit 1\n1\n2\n:as U0BOB\n4\n"
+    )
+    assert "(posted to C0APPROVALS)" in out
+    assert "Purchase approval requested" in out
+    assert "[4] Approve (primary)   [5] Deny (danger)" in out
+    assert "approved your request: bought" in out
+    assert "Approved by @U0BOB" in out

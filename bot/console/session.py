@@ -31,6 +31,7 @@ __all__ = ["CONSOLE_CHANNEL", "CONSOLE_TEAM", "CONSOLE_USER", "Console", "lines_
 CONSOLE_TEAM = "T0CONSOLE"
 CONSOLE_USER = "U0CONSOLE"
 CONSOLE_CHANNEL = "C0CONSOLE"
+CONSOLE_APPROVALS = "C0APPROVALS"
 
 HELP = """\
 Type a slash command as you would in Slack, e.g.
@@ -97,6 +98,7 @@ class Console:
                 "slack_api_url": self.stub.api_url,
                 "bot_admins": tuple(dict.fromkeys((*self.base_settings.bot_admins, CONSOLE_USER))),
                 "sandbox": True,
+                "approvals_channel": self.base_settings.approvals_channel or CONSOLE_APPROVALS,
             }
         )
         redis = (

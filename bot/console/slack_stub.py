@@ -30,6 +30,7 @@ class Call:
     method: str  # API method name, or the response_url key
     data: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    answer: dict[str, Any] = field(default_factory=dict)  # what the stub replied
 
     @property
     def text(self) -> str:
@@ -121,10 +122,12 @@ class SlackStub:
         data = await self._payload(request)
         data.update(dict(request.query))
         headers = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
-        await self._record(Call("api", method, data, headers))
         if method in self.failures:
-            return web.json_response({"ok": False, "error": self.failures[method]})
-        return web.json_response(self._answer(method, data))
+            answer = {"ok": False, "error": self.failures[method]}
+        else:
+            answer = self._answer(method, data)
+        await self._record(Call("api", method, data, headers, answer))
+        return web.json_response(answer)
 
     def _answer(self, method: str, data: dict[str, Any]) -> dict[str, Any]:
         ts = f"{1_700_000_000 + next(self._ts)}.000100"

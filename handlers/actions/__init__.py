@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
-from handlers.actions import buy, list_page, purchase, release
+from handlers.actions import approvals, buy, list_page, purchase, release
 
 __all__ = ["register"]
 
@@ -17,3 +17,7 @@ def register(app: AsyncApp) -> None:
     app.action(ids.RELEASE)(release.handle_release)
     app.action(ids.RELEASE_CANCEL)(release.handle_release_cancel)
     app.action(ids.LIST_PAGE)(list_page.handle_list_page)
+    app.action(ids.REQUEST_APPROVAL)(approvals.handle_request)
+    app.action(ids.ASK_AGAIN)(approvals.handle_ask_again)
+    app.action(ids.APPROVE)(approvals.handle_approve)
+    app.action(ids.DENY)(approvals.handle_deny)

@@ -9,7 +9,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.replies import Reply
-from handlers.common import after_ack, caller_from, services, user_line
+from handlers.common import after_ack, caller_from, services, upload_files, user_line
 
 __all__ = ["COMMAND", "handle_number"]
 
@@ -46,5 +46,14 @@ async def handle_number(
         else:
             await ack()
         if step.later is not None:
+            later = step.later
+
+            async def work() -> Reply:
+                reply = await later()
+                if reply.files:
+                    await upload_files(client, caller, reply)
+                    reply = reply.model_copy(update={"files": []})
+                return reply
+
             # Replace the "working…" acknowledgement when there was one.
-            await after_ack(step.later, respond, replace=step.ack is not None)
+            await after_ack(work, respond, replace=step.ack is not None)
