@@ -102,7 +102,7 @@ class BudgetStore:
     ) -> None:
         key = keys.budget(team_id)
         current = await self.redis.hkeys(key)
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=False) as pipe:
             if clear_budget:
                 for field in [f for f in current if f.startswith("budget:")]:
                     pipe.hdel(key, field)

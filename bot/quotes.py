@@ -50,7 +50,8 @@ class QuoteStore:
         search_id = new_id()
         if offers:
             key = keys.search(team_id, search_id)
-            async with self.redis.pipeline(transaction=True) as pipe:
+            # One round trip; not MULTI, which some Redis Cluster clients refuse.
+            async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.hset(key, mapping={str(i): offer.model_dump_json() for i, offer in enumerate(offers)})
                 pipe.expire(key, SEARCH_TTL)
                 await pipe.execute()
