@@ -55,7 +55,7 @@ def _bindable(port: int) -> bool:
 def free_cluster_port() -> int:
     """A free port whose cluster bus port (port + 10000) is a valid, free port too."""
     for _ in range(200):
-        port = random.randint(20_000, 50_000)  # noqa: S311 - picking a port, not a secret
+        port = random.randint(20_000, 50_000)
         if _bindable(port) and _bindable(port + 10_000):
             return port
     raise RuntimeError("no free port pair for a cluster node")
@@ -134,7 +134,7 @@ def redis_cluster(masters: int = 3) -> Iterator[list[RedisProcess]]:
                     "2000",
                     port=free_cluster_port(),
                 )
-            )  # fmt: skip
+            )
             for _ in range(masters)
         ]
         subprocess.run(

@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bot import keys, store
-from bot.config import Settings
 from bot.blocks import ids
+from bot.config import Settings
 from bot.providers.sandbox import SandboxProvider
 from tests.conftest import make_settings
 from tests.fakes import Recorder
