@@ -46,7 +46,7 @@ class Outcome:
 
 # A lapsed purchase younger than this is not declared "not bought" yet: the provider may
 # still be completing a request the dead process sent just before it died.
-NOT_OWNED_GRACE = timedelta(seconds=15)
+NOT_OWNED_GRACE = timedelta(seconds=10)
 
 
 class PurchaseService:
