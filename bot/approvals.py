@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Literal
 
 from bot import keys
-from bot.audit import AuditLog, entry_fields
+from bot.audit import AuditLog, quote_fields
 from bot.blocks.approvals import approval_closed, approval_request, decided_at, deny_modal, requester_notice
 from bot.blocks.common import escape, provider_text
 from bot.budget import BudgetStore
@@ -108,6 +108,14 @@ class ApprovalService:
 
     # -- asking ---------------------------------------------------------------------
 
+    async def _open_for(self, quote: Quote, requester: str, url: str, channel: str) -> str:
+        """Open a pending request for a live quote, once; returns "ok" or why not."""
+        team = quote.team_id
+        return await self._open(  # type: ignore[no-any-return]
+            keys=[keys.approval(team, quote.id), keys.approvals(team), keys.quote(team, quote.id)],
+            args=[quote.id, requester, url, channel, int(quote.expires_at.timestamp() * 1000), utcnow().isoformat()],
+        )
+
     async def request(self, caller: Caller, quote_id: str) -> Reply:
         """Request approval: post the request to the approvals channel (once)."""
         quote = await self.quotes.quote(caller.team_id, quote_id)
@@ -119,17 +127,7 @@ class ApprovalService:
             raise StaleAction("No approvals channel is configured (APPROVALS_CHANNEL); ask an admin to set one.")
         team = caller.team_id
         await self.redis.sadd(keys.teams(), team)
-        opened = await self._open(
-            keys=[keys.approval(team, quote_id), keys.approvals(team), keys.quote(team, quote_id)],
-            args=[
-                quote_id,
-                caller.user_id,
-                caller.response_url or "",
-                caller.channel_id or "",
-                int(quote.expires_at.timestamp() * 1000),
-                utcnow().isoformat(),
-            ],
-        )
+        opened = await self._open_for(quote, caller.user_id, caller.response_url or "", caller.channel_id or "")
         if opened == "expired":
             raise StaleAction("This quote has expired; search and press Buy again for a fresh one.")
         if opened != "ok":
@@ -147,12 +145,10 @@ class ApprovalService:
         await self.redis.hset(keys.approval(team, quote_id), mapping={"channel": self.channel, "ts": ts})
         await self.audit.record(
             team,
-            entry_fields(
+            quote_fields(
+                quote,
                 actor=caller.user_id,
                 action="request",
-                number=quote.offer.e164,
-                provider=quote.offer.provider,
-                cost=quote.charges(),
                 outcome="pending",
                 detail="; ".join(quote.approval_reasons),
             ),
@@ -204,12 +200,10 @@ class ApprovalService:
         stamp = decided_at(utcnow())
         await self.audit.record(
             caller.team_id,
-            entry_fields(
+            quote_fields(
+                quote,
                 actor=caller.user_id,
                 action="approve",
-                number=quote.offer.e164,
-                provider=quote.offer.provider,
-                cost=quote.charges(),
                 outcome="approved",
                 detail=f"requested by {record.requester}",
             ),
@@ -250,17 +244,7 @@ class ApprovalService:
         """The provider asked for charges after approval: they need their own approval."""
         assert new_quote.accepted_charges is not None
         team = caller.team_id
-        await self._open(
-            keys=[keys.approval(team, new_quote.id), keys.approvals(team), keys.quote(team, new_quote.id)],
-            args=[
-                new_quote.id,
-                record.requester,
-                record.requester_url,
-                record.requester_channel,
-                int(new_quote.expires_at.timestamp() * 1000),
-                utcnow().isoformat(),
-            ],
-        )
+        await self._open_for(new_quote, record.requester, record.requester_url, record.requester_channel)
         settings, spend = await self.budget.snapshot(team)
         request = approval_request(new_quote, settings=settings, spend=spend)
         await self.redis.hset(keys.approval(team, new_quote.id), mapping={"channel": record.channel, "ts": record.ts})
@@ -299,15 +283,7 @@ class ApprovalService:
         quote = record.quote
         await self.audit.record(
             caller.team_id,
-            entry_fields(
-                actor=caller.user_id,
-                action="deny",
-                number=quote.offer.e164,
-                provider=quote.offer.provider,
-                cost=quote.charges(),
-                outcome="denied",
-                detail=reason or None,
-            ),
+            quote_fields(quote, actor=caller.user_id, action="deny", outcome="denied", detail=reason or None),
         )
         because = f": {escape(reason)}" if reason else ""
         stamp = decided_at(utcnow())
@@ -326,15 +302,7 @@ class ApprovalService:
     async def _expired(self, team_id: str, record: ApprovalRecord) -> Reply:
         quote = record.quote
         await self.audit.record(
-            team_id,
-            entry_fields(
-                actor=record.requester,
-                action="expire",
-                number=quote.offer.e164,
-                provider=quote.offer.provider,
-                cost=quote.charges(),
-                outcome="expired",
-            ),
+            team_id, quote_fields(quote, actor=record.requester, action="expire", outcome="expired")
         )
         await self._tell_requester(
             record,

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from pydantic import ConfigDict
 
 from bot import keys
-from bot.models import Frozen, Money, show_money
+from bot.models import Frozen, Money, Quote, show_money
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["MAXLEN", "AuditEntry", "AuditLog", "entry_fields"]
+__all__ = ["MAXLEN", "AuditEntry", "AuditLog", "entry_fields", "quote_fields"]
 
 MAXLEN = 10_000
 
@@ -58,6 +58,27 @@ def entry_fields(
         "outcome": outcome,
         "detail": (detail or "")[:300],
     }
+
+
+def quote_fields(
+    quote: Quote,
+    *,
+    actor: str,
+    action: str,
+    outcome: str,
+    detail: str | None = None,
+    cost: list[Money] | Money | None = None,
+) -> dict[str, str]:
+    """An audit entry about a quote's number (cost: what the quote spends, unless given)."""
+    return entry_fields(
+        actor=actor,
+        action=action,
+        number=quote.offer.e164,
+        provider=quote.offer.provider,
+        cost=quote.charges() if cost is None else cost,
+        outcome=outcome,
+        detail=detail,
+    )
 
 
 def _at(stream_id: str) -> datetime:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from bot import keys
-from bot.audit import entry_fields
+from bot.audit import quote_fields
 from bot.blocks.common import provider_text
 from bot.blocks.purchase import bought, confirmation, purchase_failed, purchase_pending
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
@@ -276,12 +276,10 @@ class PurchaseService:
                     (keys.pool(op.team_id), offer.e164, entry.model_dump_json()),
                     (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(charges)),
                 ],
-                audit=entry_fields(
+                audit=quote_fields(
+                    quote,
                     actor=op.user_id,
                     action="buy",
-                    number=offer.e164,
-                    provider=offer.provider,
-                    cost=charges,
                     outcome="bought",
                     detail=f"approved by {op.state['approved_by']}" if op.state.get("approved_by") else None,
                 ),
@@ -290,45 +288,23 @@ class PurchaseService:
         log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
         return Outcome("bought", bought(quote, owned, op.user_id), quote)
 
+    async def _not_bought(self, op: Operation, status: str, outcome: str, *, detail: str, cost: Any = None) -> None:
+        """End an operation that bought nothing: recorded once, with its audit entry."""
+        assert op.quote is not None
+        audit = quote_fields(op.quote, actor=op.user_id, action="buy", outcome=outcome, detail=detail, cost=cost)
+        await self.journal.finish(op, Finish(status=status, outcome=f"not bought: {detail}", audit=audit))
+
     async def _fail(self, op: Operation, reason: str) -> Outcome:
         assert op.quote is not None
-        await self.journal.finish(
-            op,
-            Finish(
-                status="failed",
-                outcome=f"not bought: {reason}",
-                audit=entry_fields(
-                    actor=op.user_id,
-                    action="buy",
-                    number=op.e164,
-                    provider=op.provider,
-                    cost=op.quote.charges(),
-                    outcome="failed",
-                    detail=reason,
-                ),
-            ),
-        )
+        await self._not_bought(op, "failed", "failed", detail=reason)
         return Outcome("failed", purchase_failed(op.quote, reason), op.quote, reason=reason)
 
     async def _ask_for_charges(self, op: Operation, exc: ChargesRequired) -> Outcome:
         """The provider wants charges accepted: nothing bought; a second, priced confirmation."""
         quote = op.quote
         assert quote is not None
-        await self.journal.finish(
-            op,
-            Finish(
-                status="charges",
-                outcome=f"not bought yet: {exc.user_message}",
-                audit=entry_fields(
-                    actor=op.user_id,
-                    action="buy",
-                    number=op.e164,
-                    provider=op.provider,
-                    cost=exc.charges,
-                    outcome="charges required",
-                    detail=exc.detail,
-                ),
-            ),
+        await self._not_bought(
+            op, "charges", "charges required", detail=exc.detail or exc.user_message, cost=exc.charges or []
         )
         if exc.charges is None:
             return Outcome("failed", purchase_failed(quote, exc.user_message), quote, reason=exc.user_message)

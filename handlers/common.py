@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -11,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BotError, StorageUnavailable
-from bot.models import Caller
+from bot.models import Caller, Role
 from bot.quotes import new_id
 from bot.replies import Reply
 from bot.store import STORAGE_ERRORS
@@ -19,7 +20,7 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.app import Services
 
-__all__ = ["after_ack", "caller_from", "respond_with", "services", "upload_files", "user_line"]
+__all__ = ["Click", "after_ack", "caller_from", "on_click", "respond_with", "services", "upload_files", "user_line"]
 
 log = logging.getLogger("numberbot.handlers")
 
@@ -94,3 +95,36 @@ async def after_ack(
         await respond_with(respond, Reply(text=user_line(exc)), replace=False)
         return
     await respond_with(respond, reply, replace=replace)
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button press: who, the button's value (an id, never trusted data), their role."""
+
+    caller: Caller
+    value: str
+    role: Role | None
+    progress: Callable[[Reply], Awaitable[None]]  # update the clicked message meanwhile
+
+
+def on_click(
+    work: Callable[[Services, Click], Awaitable[Reply]], *, replace: bool | None = None
+) -> Callable[..., Awaitable[None]]:
+    """A button listener: ack at once, then run `work` and report through response_url.
+
+    The role gate middleware has already checked the clicker's role (in `context["role"]`).
+    """
+
+    async def listener(ack: Any, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
+        svc = services(context)
+        async with svc.lifecycle.work():
+            await ack()
+
+            async def progress(reply: Reply) -> None:
+                await respond_with(respond, reply, replace=True)
+
+            click = Click(caller_from(body), str(body["actions"][0].get("value", "")), context.get("role"), progress)
+            await after_ack(lambda: work(svc, click), respond, replace=replace)
+
+    listener.__name__ = listener.__qualname__ = f"on_{work.__name__}"
+    return listener

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.models import Role
 from bot.replies import Reply
-from handlers.common import after_ack, caller_from, respond_with, services, user_line
+from handlers.common import Click, caller_from, on_click, respond_with, services, user_line
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 __all__ = ["handle_approve", "handle_ask_again", "handle_deny", "handle_request"]
 
@@ -18,33 +22,22 @@ def _value(body: dict[str, Any]) -> str:
     return str(body["actions"][0].get("value", ""))
 
 
-async def handle_request(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        await after_ack(lambda: svc.approvals.request(caller, _value(body)), respond)
+async def request(svc: Services, click: Click) -> Reply:
+    return await svc.approvals.request(click.caller, click.value)
 
 
-async def handle_ask_again(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        await after_ack(lambda: svc.approvals.ask_again(caller, context["role"], _value(body)), respond, replace=False)
+async def ask_again(svc: Services, click: Click) -> Reply:
+    return await svc.approvals.ask_again(click.caller, click.role or Role.viewer, click.value)
 
 
-async def handle_approve(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
+async def approve(svc: Services, click: Click) -> Reply:
     """The reply replaces the approval message; refusals go to the clicker alone."""
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
+    return await svc.approvals.approve(click.caller, click.value, progress=click.progress)
 
-        async def progress(reply: Reply) -> None:
-            await respond_with(respond, reply, replace=True)
 
-        await after_ack(lambda: svc.approvals.approve(caller, _value(body), progress=progress), respond, replace=True)
+handle_request = on_click(request)
+handle_ask_again = on_click(ask_again, replace=False)
+handle_approve = on_click(approve, replace=True)
 
 
 async def handle_deny(

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from bot.models import Role
+from handlers.common import Click, on_click
 
-from handlers.common import after_ack, caller_from, services
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.replies import Reply
 
 __all__ = ["handle_buy"]
 
 
-async def handle_buy(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        offer_ref = body["actions"][0].get("value", "")
-        await after_ack(lambda: svc.purchases.quote(caller, context["role"], offer_ref), respond, replace=False)
+async def buy(svc: Services, click: Click) -> Reply:
+    return await svc.purchases.quote(click.caller, click.role or Role.viewer, click.value)
+
+
+handle_buy = on_click(buy, replace=False)  # a new message: the results stay for other picks

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from handlers.common import Click, on_click
 
-from handlers.common import after_ack, caller_from, services
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.replies import Reply
 
 __all__ = ["handle_list_page"]
 
@@ -23,10 +24,9 @@ def _page(value: str, providers: list[str]) -> tuple[int, str | None]:
     return max(0, min(page, 10_000)), provider if provider in providers else None
 
 
-async def handle_list_page(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        page, provider = _page(body["actions"][0].get("value", ""), list(svc.providers))
-        await after_ack(lambda: svc.numbers.list_page(caller, provider=provider, page=page), respond, replace=True)
+async def turn_page(svc: Services, click: Click) -> Reply:
+    page, provider = _page(click.value, list(svc.providers))
+    return await svc.numbers.list_page(click.caller, provider=provider, page=page)
+
+
+handle_list_page = on_click(turn_page, replace=True)

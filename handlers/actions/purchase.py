@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from bot.models import Role
+from handlers.common import Click, on_click
 
-from bot.replies import Reply
-from handlers.common import after_ack, caller_from, respond_with, services
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.replies import Reply
 
 __all__ = ["handle_cancel", "handle_confirm"]
 
 
-async def handle_confirm(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        quote_id = body["actions"][0].get("value", "")
-
-        async def progress(reply: Reply) -> None:
-            await respond_with(respond, reply)
-
-        await after_ack(lambda: svc.purchases.confirm(caller, context["role"], quote_id, progress=progress), respond)
+async def confirm(svc: Services, click: Click) -> Reply:
+    return await svc.purchases.confirm(click.caller, click.role or Role.viewer, click.value, progress=click.progress)
 
 
-async def handle_cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        quote_id = body["actions"][0].get("value", "")
-        await after_ack(lambda: svc.purchases.cancel(caller, quote_id), respond)
+async def cancel(svc: Services, click: Click) -> Reply:
+    return await svc.purchases.cancel(click.caller, click.value)
+
+
+handle_confirm = on_click(confirm)
+handle_cancel = on_click(cancel)

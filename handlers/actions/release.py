@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from handlers.common import Click, on_click
 
-from bot.replies import Reply
-from handlers.common import after_ack, caller_from, respond_with, services
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.replies import Reply
 
 __all__ = ["handle_release", "handle_release_cancel"]
 
 
-async def handle_release(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        intent_id = body["actions"][0].get("value", "")
-
-        async def progress(reply: Reply) -> None:
-            await respond_with(respond, reply)
-
-        await after_ack(lambda: svc.releases.confirm(caller, intent_id, progress=progress), respond)
+async def release(svc: Services, click: Click) -> Reply:
+    return await svc.releases.confirm(click.caller, click.value, progress=click.progress)
 
 
-async def handle_release_cancel(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]
-) -> None:
-    svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = caller_from(body)
-        intent_id = body["actions"][0].get("value", "")
-        await after_ack(lambda: svc.releases.cancel(caller, intent_id), respond)
+async def keep(svc: Services, click: Click) -> Reply:
+    return await svc.releases.cancel(click.caller, click.value)
+
+
+handle_release = on_click(release)
+handle_release_cancel = on_click(keep)
