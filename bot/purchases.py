@@ -8,6 +8,7 @@ asking the provider whether the account owns the number, never by buying again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -233,10 +234,19 @@ class PurchaseService:
             return await self._complete(op, owned)
 
     async def _check(self, op: Operation, order: Order, tracker: JournalProgress) -> Outcome:
+        """The answer was lost: ask whether the account owns the number now.
+
+        "Not owned" is believed only once the grace period has passed since the request, so a
+        buy still being processed at the provider is not declared failed too early.
+        """
         assert op.quote is not None
         provider = self._provider(op.provider)
         try:
             owned = await provider.check_purchase(order, tracker)
+            young = NOT_OWNED_GRACE - (utcnow() - op.started_at)
+            if owned is None and young.total_seconds() > 0:
+                await asyncio.sleep(young.total_seconds())
+                owned = await provider.check_purchase(order, tracker)
         except BotError as exc:
             log.warning("purchase outcome still unknown", extra={"op": op.id, "reason": exc.user_message})
             reply = purchase_pending(

@@ -58,7 +58,8 @@ class FakeCarrier(BaseProvider):
     def __init__(self) -> None:
         self.owned: dict[str, OwnedNumber] = {}
         self.requests: Counter[str] = Counter()
-        self.buy_mode = "ok"  # ok | refuse | lost-after-buying | lost-before-buying | charges | hang
+        # ok | refuse | lost-after-buying | lost-before-buying | lost-completes-later | charges | hang
+        self.buy_mode = "ok"
         self.buy_delay = 0.0
         self.check_mode = "answer"  # answer | unknown
         self.charges = Money(amount=Decimal("4.50"), currency="USD")
@@ -108,6 +109,9 @@ class FakeCarrier(BaseProvider):
             self._own(e164)
             raise OutcomeUnknown(self.label, "buy got no answer")
         if mode == "lost-before-buying":
+            raise OutcomeUnknown(self.label, "buy got no answer")
+        if mode == "lost-completes-later":
+            asyncio.get_running_loop().call_later(0.1, self._own, e164)
             raise OutcomeUnknown(self.label, "buy got no answer")
         owned = self._own(e164)
         self.bought_event.set()

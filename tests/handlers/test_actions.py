@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from redis.asyncio import Redis
 
 from bot import keys
@@ -186,7 +188,10 @@ async def test_a_lost_answer_is_resolved_by_asking_not_by_buying_again(make_bot,
     assert await redis.hlen(keys.pool("T0TEST")) == 1
 
 
-async def test_a_lost_answer_for_a_purchase_that_did_not_happen_says_so(make_bot, redis: Redis) -> None:
+async def test_a_lost_answer_for_a_purchase_that_did_not_happen_says_so(
+    make_bot, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.purchases.NOT_OWNED_GRACE", timedelta(seconds=0.3))
     carrier = FakeCarrier()
     carrier.buy_mode = "lost-before-buying"
     bot = await make_bot(redis=redis, providers={"fake": carrier})
@@ -194,7 +199,22 @@ async def test_a_lost_answer_for_a_purchase_that_did_not_happen_says_so(make_bot
     await bot.click(ids.CONFIRM, quote_id, key="lost")
     assert "did not go through" in bot.last("lost").text
     assert carrier.requests["buy"] == 1
+    assert carrier.requests["get"] == 2, "asked again once the grace period passed"
     assert await redis.hlen(keys.pool("T0TEST")) == 0
+
+
+async def test_a_lost_answer_for_a_purchase_the_provider_completes_a_moment_later_is_bought(
+    make_bot, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.purchases.NOT_OWNED_GRACE", timedelta(seconds=0.5))
+    carrier = FakeCarrier()
+    carrier.buy_mode = "lost-completes-later"
+    bot = await make_bot(redis=redis, providers={"fake": carrier})
+    quote_id, _ = await quote_for(bot)
+    await bot.click(ids.CONFIRM, quote_id, key="late")
+    assert "bought" in bot.last("late").text
+    assert carrier.requests["buy"] == 1
+    assert await redis.hlen(keys.pool("T0TEST")) == 1
 
 
 async def test_an_unanswerable_purchase_stays_in_flight(make_bot, redis: Redis) -> None:
