@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.providers.sandbox import SandboxProvider
+from bot.providers.vonage import VonageProvider
 
 if TYPE_CHECKING:
     import httpx
@@ -44,6 +45,7 @@ def register(cls: Any) -> Any:
 
 
 register(SandboxProvider)
+register(VonageProvider)
 
 
 def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient) -> dict[str, NumberProvider]:

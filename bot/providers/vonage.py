@@ -1,0 +1,373 @@
+"""`vonage`: the Vonage (Nexmo) Numbers API on rest.nexmo.com.
+
+Wire protocol: ``GET /number/search`` and ``GET /account/numbers`` (paged by ``index``/``size``,
+at most 100 a page), and form-encoded ``POST /number/buy``, ``/number/cancel`` and
+``/number/update``. Every request carries HTTP Basic auth (api_key:api_secret), never the
+credentials in a URL or form, so nothing that logs a URL or a body can leak them.
+
+Writes answer ``{"error-code": "200", ...}`` on success; a failure is HTTP 420 (sometimes 200)
+with ``error-code``/``error-code-label``, so both the status and the body are checked. A buy
+that fails or loses its answer is never sent again: the account is looked up first, and a
+number the account owns counts as bought.
+
+Money: ``cost`` is the monthly rental as a decimal string in the account's currency. Vonage
+documents it "in Euros" (API accounts are kept in EUR) and the API never says otherwise, so
+it is read as EUR. Vonage gives no setup cost: it is unknown (None), never 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+
+from bot.errors import (
+    OutcomeUnknown,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRefused,
+)
+from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
+from bot.numbers import calling_code, country_of, to_e164
+from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.http import ProviderHttp, raise_for_common_status
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.store import RedisClient
+
+__all__ = ["CURRENCY", "DEFAULT_BASE_URL", "PAGE_SIZE", "VonageProvider"]
+
+DEFAULT_BASE_URL = "https://rest.nexmo.com"
+CURRENCY = "EUR"  # see the module docstring: Vonage prices numbers in the account currency, EUR
+PAGE_SIZE = 100  # Vonage's maximum `size`
+PAGE_CONCURRENCY = 4  # account pages fetched at once, to stay clear of rate limits
+# Reads are retried by ProviderHttp, so each attempt is kept short; a buy is given longer,
+# because a write that times out leaves an ambiguous outcome to resolve.
+READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
+WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+_TYPES: dict[NumberType, str] = {
+    NumberType.local: "landline",
+    NumberType.mobile: "mobile-lvn",
+    NumberType.tollfree: "landline-toll-free",
+}
+_TYPES_BACK = {wire: ours for ours, wire in _TYPES.items()}
+_FEATURES: dict[Feature, str] = {Feature.sms: "SMS", Feature.voice: "VOICE", Feature.mms: "MMS"}
+_FEATURES_BACK = {wire: ours for ours, wire in _FEATURES.items()}
+# What Vonage's one opaque refusal usually means, so the user knows what to do next.
+_HINTS = {"method failed": "Vonage says this when the number is no longer for sale or the account lacks credit"}
+
+
+def _msisdn(e164: str) -> str:
+    return e164.removeprefix("+")
+
+
+def _money(raw: object) -> Money | None:
+    """A Vonage `cost` string as Decimal EUR; missing or unreadable is unknown, not 0."""
+    if raw is None:
+        return None
+    try:
+        amount = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    return Money(amount=amount, currency=CURRENCY) if amount.is_finite() and amount >= 0 else None
+
+
+def _features(raw: object) -> frozenset[Feature]:
+    items = raw if isinstance(raw, list) else str(raw or "").split(",")
+    return frozenset(_FEATURES_BACK[f] for f in (str(i).strip().upper() for i in items) if f in _FEATURES_BACK)
+
+
+def _reason(response: httpx.Response) -> str:
+    """Vonage's own one-line reason (`error-code-label`), never the URL or headers."""
+    label = _body(response).get("error-code-label")
+    text = " ".join(str(label).split())[:200] if label else f"HTTP {response.status_code}"
+    hint = _HINTS.get(text.lower())
+    return f"{text} ({hint})" if hint else text
+
+
+def _body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json(parse_float=Decimal)  # a number in JSON stays exact too
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _succeeded(response: httpx.Response) -> bool:
+    """A write went through only with HTTP 200 *and* error-code 200 in the body."""
+    return response.status_code == 200 and str(_body(response).get("error-code", "")) == "200"
+
+
+def _nothing_done(response: httpx.Response) -> bool:
+    """Answers that mean the request was not acted on: rejected credentials, rate limited."""
+    return response.status_code in (401, 403, 429) or str(_body(response).get("error-code")) in ("401", "403")
+
+
+class VonageProvider(BaseProvider):
+    name: ClassVar[str] = "vonage"
+    label: ClassVar[str] = "Vonage"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        pattern=True,
+        features_filter=True,
+        forward=True,
+        release=True,
+        rename=False,  # Vonage numbers carry no name the bot could set
+        monthly_cost=True,
+        setup_cost=False,  # Vonage's search gives only the monthly rental
+        hold=False,  # no reservations: a number is for sale until someone buys it
+    )
+
+    def __init__(
+        self, *, http: httpx.AsyncClient, api_key: str, api_secret: str, base_url: str = DEFAULT_BASE_URL
+    ) -> None:
+        self._http = ProviderHttp(http, self.label)
+        self._auth = httpx.BasicAuth(api_key, api_secret)
+        self._base = base_url.rstrip("/")
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient | None = None, **_: Any
+    ) -> VonageProvider | None:
+        """Enabled only when both VONAGE_API_KEY and VONAGE_API_SECRET are set (no Redis state)."""
+        if not settings.vonage_api_key or settings.vonage_api_secret is None:
+            return None
+        return cls(
+            http=http,
+            api_key=settings.vonage_api_key,
+            api_secret=settings.vonage_api_secret.get_secret_value(),
+            base_url=settings.vonage_base_url or DEFAULT_BASE_URL,
+        )
+
+    # -- the wire ------------------------------------------------------------------------
+
+    async def _read(self, path: str, params: dict[str, Any], *, action: str) -> dict[str, Any]:
+        """GET with retries (ProviderHttp); any error answer becomes a bot error here."""
+        response = await self._http.read(
+            "GET", self._base + path, action=action, params=params, auth=self._auth, timeout=READ_TIMEOUT
+        )
+        self._raise_for_auth_or_outage(response, action)
+        body = _body(response)
+        if response.status_code != 200 or str(body.get("error-code", "200")) != "200":
+            raise ProviderRefused(self.label, f"{action} failed: {_reason(response)}")
+        return body
+
+    async def _write(self, path: str, form: dict[str, str], *, action: str) -> httpx.Response:
+        """A form-encoded POST sent once; a lost answer raises OutcomeUnknown."""
+        return await self._http.write(
+            "POST", self._base + path, action=action, data=form, auth=self._auth, timeout=WRITE_TIMEOUT
+        )
+
+    def _raise_for_auth_or_outage(self, response: httpx.Response, action: str) -> None:
+        # An auth failure may also arrive as an error body with HTTP 200.
+        if str(_body(response).get("error-code", "")) in ("401", "403"):
+            raise ProviderAuthError(self.label)
+        raise_for_common_status(self.label, response, action)
+
+    # -- reading the account -------------------------------------------------------------
+
+    def _owned(self, raw: dict[str, Any]) -> OwnedNumber | None:
+        e164 = to_e164(str(raw.get("msisdn", "")))
+        if e164 is None:
+            return None
+        details = {"Vonage number type": str(raw["type"])} if raw.get("type") else {}
+        if raw.get("app_id"):
+            details["Vonage application"] = str(raw["app_id"])
+        return OwnedNumber(
+            provider=self.name,
+            e164=e164,
+            country=str(raw.get("country") or "") or country_of(e164),
+            type=_TYPES_BACK.get(str(raw.get("type", ""))),
+            features=_features(raw.get("features")),
+            forward_to=_forwarding(raw),
+            monthly=None,  # /account/numbers carries no price; the pool keeps the quoted one
+            details=details,
+        )
+
+    async def _page(self, index: int, limit: asyncio.Semaphore) -> dict[str, Any]:
+        async with limit:
+            return await self._read(
+                "/account/numbers",
+                {"index": index, "size": PAGE_SIZE},
+                action="listing the account's numbers",
+            )
+
+    async def list(self) -> list[OwnedNumber]:
+        """Every page: the first says how many there are (`count`), the rest come at once."""
+        limit = asyncio.Semaphore(PAGE_CONCURRENCY)
+        first = await self._page(1, limit)
+        pages = math.ceil(_count(first) / PAGE_SIZE)
+        rest = await asyncio.gather(*(self._page(i, limit) for i in range(2, pages + 1)), return_exceptions=True)
+        bodies = [first]
+        for result in rest:  # raised only once every page has settled: nothing left running
+            if isinstance(result, BaseException):
+                raise result
+            bodies.append(result)
+        found: dict[str, OwnedNumber] = {}
+        for body in bodies:
+            for raw in _numbers(body):
+                owned = self._owned(raw)
+                if owned is not None:
+                    found.setdefault(owned.e164, owned)  # a number may shift pages meanwhile
+        return list(found.values())
+
+    async def _lookup(self, e164: str) -> dict[str, Any] | None:
+        """The account's record of one number (a starts-with pattern on its full msisdn)."""
+        msisdn = _msisdn(e164)
+        body = await self._read(
+            "/account/numbers",
+            {"pattern": msisdn, "search_pattern": 0, "size": PAGE_SIZE},
+            action=f"looking up {e164}",
+        )
+        return next((raw for raw in _numbers(body) if str(raw.get("msisdn")) == msisdn), None)
+
+    async def get(self, e164: str) -> OwnedNumber | None:
+        raw = await self._lookup(e164)
+        return self._owned(raw) if raw is not None else None
+
+    # -- search ----------------------------------------------------------------------------
+
+    async def search(self, query: SearchQuery) -> list[Offer]:
+        params: dict[str, Any] = {"country": query.country, "size": min(max(query.limit, 1), PAGE_SIZE), "index": 1}
+        if query.type is not None:
+            params["type"] = _TYPES[query.type]
+        if query.pattern:
+            # Our pattern is the national number's start; Vonage matches the whole msisdn.
+            params["pattern"] = f"{calling_code(query.country)}{query.pattern}"
+            params["search_pattern"] = 0
+        if query.features:
+            params["features"] = ",".join(sorted(_FEATURES[f] for f in query.features))
+        body = await self._read("/number/search", params, action=f"searching {query.country} numbers")
+        offers: list[Offer] = []
+        for raw in _numbers(body):
+            e164 = to_e164(str(raw.get("msisdn", "")))
+            if e164 is None:
+                continue
+            offers.append(
+                Offer(
+                    provider=self.name,
+                    e164=e164,
+                    country=str(raw.get("country") or query.country),
+                    type=_TYPES_BACK.get(str(raw.get("type", ""))),
+                    features=_features(raw.get("features")),
+                    monthly=_money(raw.get("cost")),
+                    setup=None,  # Vonage gives no setup cost: unknown, not free
+                )
+            )
+        return offers[: query.limit]
+
+    # -- changes ---------------------------------------------------------------------------
+
+    async def buy(self, order: Order, progress: Progress) -> OwnedNumber:
+        offer = order.offer
+        action = f"buying {offer.e164}"
+        form = {"country": offer.country, "msisdn": _msisdn(offer.e164)}
+        try:
+            response = await self._write("/number/buy", form, action=action)
+        except OutcomeUnknown:
+            return await self._settle_buy(offer, f"{action} got no answer")
+        if _succeeded(response):
+            return OwnedNumber(
+                provider=self.name,
+                e164=offer.e164,
+                country=offer.country,
+                type=offer.type,
+                features=offer.features,
+                monthly=offer.monthly,
+            )
+        if _nothing_done(response):
+            self._raise_for_auth_or_outage(response, action)
+        # 420, an error body with 200, a 5xx: it may still have happened, so look first.
+        return await self._settle_buy(offer, f"could not buy {offer.e164}: {_reason(response)}")
+
+    async def _settle_buy(self, offer: Offer, failure: str) -> OwnedNumber:
+        """A buy failed or went unanswered: owned now → bought; else refused; unknown → unknown."""
+        try:
+            owned = await self.get(offer.e164)
+        except ProviderError:
+            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
+        if owned is None:
+            raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
+        return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+
+    async def forward(self, e164: str, destination: str) -> None:
+        """Inbound calls to `destination` via voiceCallbackType=tel (Vonage dials it)."""
+        raw = await self._lookup(e164)
+        if raw is None:
+            raise ProviderRefused(self.label, f"{e164} is not on the Vonage account")
+        action = f"forwarding {e164}"
+        form = {
+            "country": str(raw.get("country") or country_of(e164) or ""),
+            "msisdn": _msisdn(e164),
+            "voiceCallbackType": "tel",
+            "voiceCallbackValue": _msisdn(destination),
+        }
+        try:
+            response = await self._write("/number/update", form, action=action)
+        except OutcomeUnknown:
+            # Setting a forward twice is harmless, so the user may simply repeat it.
+            if await self._forwards_to(e164, destination):
+                return
+            raise OutcomeUnknown(
+                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
+            ) from None
+        if not _succeeded(response):
+            self._raise_for_auth_or_outage(response, action)
+            raise ProviderRefused(self.label, f"could not forward {e164}: {_reason(response)}")
+
+    async def _forwards_to(self, e164: str, destination: str) -> bool:
+        try:
+            owned = await self.get(e164)
+        except ProviderError:
+            return False
+        return owned is not None and owned.forward_to == destination
+
+    async def release(self, e164: str, progress: Progress) -> None:
+        """Cancel the number; one the account no longer has counts as released."""
+        raw = await self._lookup(e164)
+        if raw is None:
+            return
+        action = f"releasing {e164}"
+        form = {"country": str(raw.get("country") or country_of(e164) or ""), "msisdn": _msisdn(e164)}
+        response = await self._write("/number/cancel", form, action=action)  # lost answer: the flow checks
+        if _succeeded(response):
+            return
+        if _nothing_done(response):
+            self._raise_for_auth_or_outage(response, action)
+        try:
+            still_there = await self._lookup(e164)
+        except ProviderError:
+            raise OutcomeUnknown(
+                self.label, f"{action} failed ({_reason(response)}) and could not be checked"
+            ) from None
+        if still_there is not None:
+            raise ProviderRefused(self.label, f"could not release {e164}: {_reason(response)}")
+
+
+def _numbers(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A page's numbers; Vonage leaves `numbers` out of an empty page."""
+    numbers = body.get("numbers")
+    return [n for n in numbers if isinstance(n, dict)] if isinstance(numbers, list) else []
+
+
+def _count(body: dict[str, Any]) -> int:
+    try:
+        return max(0, int(body.get("count") or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _forwarding(raw: dict[str, Any]) -> str | None:
+    """Where inbound calls go, from voiceCallbackType/Value (tel: a number; sip: a URI)."""
+    kind, value = str(raw.get("voiceCallbackType") or ""), str(raw.get("voiceCallbackValue") or "")
+    if not value:
+        return None
+    if kind == "tel":
+        return to_e164(value) or value
+    if kind == "sip":
+        return value if value.startswith("sip:") else f"sip:{value}"
+    return None  # "app": calls go to a Vonage application, not forwarded

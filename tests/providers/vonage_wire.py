@@ -1,0 +1,159 @@
+"""Vonage's side of the wire, for respx: real paths, real payload shapes, an Account behind them.
+
+Shared by the contract subclass (tests/providers/test_vonage.py) and the signed-request
+scenarios (tests/handlers/test_vonage_flow.py). Shapes follow Vonage's Numbers API reference:
+``/number/search`` and ``/account/numbers`` answer ``{"count": N, "numbers": [...]}`` (no
+``numbers`` key on an empty page), msisdns without ``+``, ``cost`` a string; writes answer
+``{"error-code": "200", "error-code-label": "success"}`` or HTTP 420 with an error label.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import respx
+
+from bot.models import NumberType
+from bot.numbers import to_e164
+from tests.providers.contract import Account, Listing
+
+__all__ = ["API_KEY", "API_SECRET", "BASE_URL", "VonageWire", "form_of"]
+
+BASE_URL = "https://rest.nexmo.com"
+API_KEY = "vk-contract-key"
+API_SECRET = "vs-contract-secret-5f2a"
+
+TYPES = {NumberType.local: "landline", NumberType.mobile: "mobile-lvn", NumberType.tollfree: "landline-toll-free"}
+FEATURES = {"voice": "VOICE", "sms": "SMS", "mms": "MMS"}
+OK = {"error-code": "200", "error-code-label": "success"}
+METHOD_FAILED = {"error-code": "420", "error-code-label": "method failed"}
+AUTH_FAILED = {"error-code": "401", "error-code-label": "authentication failed"}
+
+
+def form_of(request: httpx.Request) -> dict[str, str]:
+    """The form fields of a form-encoded POST (one value each)."""
+    assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
+    return {k: v[0] for k, v in parse_qs(request.content.decode(), keep_blank_values=True).items()}
+
+
+def basic_auth(key: str = API_KEY, secret: str = API_SECRET) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+def available(listing: Listing) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "country": listing.country,
+        "msisdn": listing.digits,
+        "type": TYPES[listing.type] if listing.type else "landline",
+        "features": sorted(FEATURES[f.value] for f in listing.features),
+    }
+    if listing.monthly is not None:
+        raw["cost"] = str(listing.monthly)
+    return raw
+
+
+def owned(listing: Listing) -> dict[str, Any]:
+    raw = available(listing)
+    raw.pop("cost", None)  # /account/numbers carries no price
+    if listing.forward_to:
+        raw["voiceCallbackType"] = "tel"
+        raw["voiceCallbackValue"] = listing.forward_to.removeprefix("+")
+    return raw
+
+
+def _matches(msisdn: str, pattern: str | None, how: str) -> bool:
+    if not pattern:
+        return True
+    return {"0": msisdn.startswith, "1": lambda p: p in msisdn, "2": msisdn.endswith}[how](pattern)
+
+
+class VonageWire:
+    """Installs Vonage routes on a respx router; every answer renders `account` when asked."""
+
+    def __init__(self, router: respx.MockRouter, account: Account) -> None:
+        self.router = router
+        self.account = account
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def account_page(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        index, size = int(params.get("index", "1")), int(params.get("size", "10"))
+        chosen = [
+            n
+            for n in self.account.numbers()
+            if _matches(n.digits, params.get("pattern"), params.get("search_pattern", "0"))
+        ]
+        page = chosen[(index - 1) * size : index * size]
+        body: dict[str, Any] = {"count": len(chosen)}
+        if page:  # Vonage leaves `numbers` out of an empty page
+            body["numbers"] = [owned(n) for n in page]
+        return httpx.Response(200, json=body)
+
+    def mock_account(self) -> respx.Route:
+        return self.router.get("/account/numbers").mock(side_effect=self.account_page)
+
+    def mock_search(self, listings: list[Listing]) -> respx.Route:
+        body: dict[str, Any] = {"count": len(listings)}
+        if listings:
+            body["numbers"] = [available(n) for n in listings]
+        return self.router.get("/number/search").mock(return_value=httpx.Response(200, json=body))
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def _write(self, path: str, effect: Callable[[dict[str, str]], httpx.Response]) -> respx.Route:
+        return self.router.post(path).mock(side_effect=lambda request: effect(form_of(request)))
+
+    def mock_buy(self, listing: Listing | None = None) -> respx.Route:
+        """Buying succeeds: the number (as `listing`, or as the form names it) is owned."""
+
+        def buy(form: dict[str, str]) -> httpx.Response:
+            e164 = to_e164(form["msisdn"])
+            assert e164 is not None
+            if e164 in self.account.owned:
+                return httpx.Response(420, json=METHOD_FAILED)
+            self.account.own(listing if listing is not None else Listing(e164=e164, country=form["country"]))
+            return httpx.Response(200, json=OK)
+
+        return self._write("/number/buy", buy)
+
+    def mock_buy_refused(self, label: str = "method failed", status: int = 420) -> respx.Route:
+        body = {"error-code": "420", "error-code-label": label}
+        return self.router.post("/number/buy").mock(return_value=httpx.Response(status, json=body))
+
+    def mock_buy_lost(self, listing: Listing, *, happened: bool) -> respx.Route:
+        def lost(request: httpx.Request) -> httpx.Response:
+            if happened:
+                self.account.own(listing)
+            raise httpx.ReadTimeout("no answer", request=request)
+
+        return self.router.post("/number/buy").mock(side_effect=lost)
+
+    def mock_update(self) -> respx.Route:
+        def update(form: dict[str, str]) -> httpx.Response:
+            e164 = to_e164(form["msisdn"])
+            if e164 not in self.account.owned:
+                return httpx.Response(420, json=METHOD_FAILED)
+            if form.get("voiceCallbackType") == "tel":
+                self.account.forward(e164, to_e164(form["voiceCallbackValue"]) or form["voiceCallbackValue"])
+            return httpx.Response(200, json=OK)
+
+        return self._write("/number/update", update)
+
+    def mock_cancel(self) -> respx.Route:
+        def cancel(form: dict[str, str]) -> httpx.Response:
+            e164 = to_e164(form["msisdn"])
+            if e164 is None or self.account.drop(e164) is None:
+                return httpx.Response(420, json=METHOD_FAILED)
+            return httpx.Response(200, json=OK)
+
+        return self._write("/number/cancel", cancel)
+
+    # -- failures --------------------------------------------------------------------------
+
+    def mock_auth_failure(self) -> respx.Route:
+        return self.router.route().mock(return_value=httpx.Response(401, json=AUTH_FAILED))
