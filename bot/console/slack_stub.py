@@ -61,7 +61,7 @@ class SlackStub:
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_put("/upload/{file_id}", self._upload)
         app.router.add_post("/upload/{file_id}", self._upload)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()

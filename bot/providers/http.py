@@ -67,7 +67,7 @@ class _RetryAfterOrBackoff:
     """Wait what the server asked for, else exponential backoff with jitter."""
 
     def __init__(self) -> None:
-        self._backoff = wait_exponential_jitter(initial=0.2, max=4.0, jitter=0.2)
+        self._backoff = wait_exponential_jitter(multiplier=0.2, max=4.0, jitter=0.2)
 
     def __call__(self, state: RetryCallState) -> float:
         outcome = state.outcome
