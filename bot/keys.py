@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "UnsafeKey",
     "approval",
     "approvals",
     "audit",
@@ -36,9 +37,13 @@ __all__ = [
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
+class UnsafeKey(ValueError):
+    """An id that cannot be part of a key: a forged or mangled button value, never ours."""
+
+
 def _safe(part: str) -> str:
     if not _ID.match(part):
-        raise ValueError(f"unsafe key part {part!r}")
+        raise UnsafeKey("unsafe key part")
     return part
 
 

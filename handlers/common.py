@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BotError, StorageUnavailable
+from bot.keys import UnsafeKey
 from bot.models import Caller, Role
 from bot.quotes import new_id
 from bot.replies import Reply
@@ -52,6 +53,8 @@ def user_line(exc: BaseException) -> str:
     """The one line a user sees for a failure; unexpected ones are logged with a reference."""
     if isinstance(exc, BotError):
         return exc.user_message
+    if isinstance(exc, UnsafeKey):
+        return "This button is not valid (any more); run the command again."
     if isinstance(exc, STORAGE_ERRORS):
         log.warning("storage unavailable", extra={"error": type(exc).__name__})
         return StorageUnavailable().user_message

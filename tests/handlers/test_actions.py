@@ -122,6 +122,8 @@ async def test_a_forged_buy_value_is_not_trusted(bot: BotUnderTest, sandbox: Rec
     assert "expired" in bot.last("forged").text
     await bot.click(ids.CONFIRM, "notaquote", key="forged2")
     assert "expired" in bot.last("forged2").text
+    await bot.click(ids.CONFIRM, "{T0OTHER}:quote:x", key="forged3")
+    assert "not valid" in bot.last("forged3").text
     assert sandbox.count("buy") == 0
 
 
