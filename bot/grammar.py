@@ -1,17 +1,37 @@
-"""`/number <subcommand> args` → a typed command, or InputError carrying the usage line.
+"""`/number <subcommand> args` → a typed command (bot.commands), or InputError with the usage line.
 
-Parsing is pure: no Redis, no provider. Each command declares the role it needs, so the
-dispatcher can check it in one Redis round trip before anything else happens.
+Parsing is pure: no Redis, no provider.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import ClassVar
 
+from bot.commands import (
+    DEFAULT_CURRENCY,
+    MAX_AUDIT,
+    MAX_LIMIT,
+    MAX_NAME,
+    USAGE,
+    Adopt,
+    Audit,
+    AuditExport,
+    Budget,
+    Command,
+    Forward,
+    Grant,
+    Help,
+    Info,
+    List,
+    Name,
+    OpenSearch,
+    Release,
+    Revoke,
+    Roles,
+    Search,
+)
 from bot.errors import InputError
 from bot.models import Feature, Money, NumberType, Role, SearchQuery
 from bot.numbers import normalise_country, parse_destination, parse_number
@@ -36,158 +56,6 @@ __all__ = [
     "Search",
     "parse",
 ]
-
-MAX_LIMIT = 20
-MAX_AUDIT = 50
-MAX_NAME = 60
-DEFAULT_CURRENCY = "USD"
-
-USAGE: dict[str, str] = {
-    "help": "/number help",
-    "search": (
-        "/number search <CC> [PATTERN] [--provider P] [--type local|mobile|tollfree] "
-        f"[--features sms,voice,mms] [--limit 1-{MAX_LIMIT}] — e.g. /number search GB 20 --type local"
-    ),
-    "list": "/number list [--provider P]",
-    "info": "/number info <NUMBER> — e.g. /number info +442079460123",
-    "name": "/number name <NUMBER> <friendly name> — e.g. /number name +442079460123 Support line",
-    "forward": "/number forward <NUMBER> <DESTINATION> — e.g. /number forward +442079460123 +447400123456",
-    "release": "/number release <NUMBER>",
-    "adopt": "/number adopt <NUMBER> --provider P",
-    "roles": "/number roles",
-    "grant": "/number grant <@user> <viewer|requester|buyer|approver|admin>",
-    "revoke": "/number revoke <@user>",
-    "audit": f"/number audit [1-{MAX_AUDIT}] | /number audit export (CSV, admins)",
-    "budget": "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT [CUR]|off] — e.g. /number budget 500 USD",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: ClassVar[str]
-    required: ClassVar[Role | None] = Role.viewer
-
-    @property
-    def required_role(self) -> Role | None:
-        return self.required
-
-
-@dataclass(frozen=True, slots=True)
-class Help(Command):
-    name = "help"
-    required = None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenSearch(Command):
-    """Bare `/number`: open the search modal."""
-
-    name = "open"
-
-
-@dataclass(frozen=True, slots=True)
-class Search(Command):
-    name = "search"
-    query: SearchQuery
-    provider: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class List(Command):
-    name = "list"
-    provider: str | None = None
-    page: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Info(Command):
-    name = "info"
-    e164: str
-
-
-@dataclass(frozen=True, slots=True)
-class Name(Command):
-    name = "name"
-    required = Role.buyer
-    e164: str
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Forward(Command):
-    name = "forward"
-    required = Role.buyer
-    e164: str
-    destination: str
-
-
-@dataclass(frozen=True, slots=True)
-class Release(Command):
-    name = "release"
-    required = Role.admin
-    e164: str
-
-
-@dataclass(frozen=True, slots=True)
-class Adopt(Command):
-    name = "adopt"
-    required = Role.admin
-    e164: str
-    provider: str
-
-
-@dataclass(frozen=True, slots=True)
-class Roles(Command):
-    name = "roles"
-    required = Role.admin
-
-
-@dataclass(frozen=True, slots=True)
-class Grant(Command):
-    name = "grant"
-    required = Role.admin
-    user_id: str
-    role: Role
-
-
-@dataclass(frozen=True, slots=True)
-class Revoke(Command):
-    name = "revoke"
-    required = Role.admin
-    user_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Audit(Command):
-    name = "audit"
-    required = Role.approver
-    count: int = 10
-
-
-@dataclass(frozen=True, slots=True)
-class AuditExport(Command):
-    name = "audit"
-    required = Role.admin
-
-
-@dataclass(frozen=True, slots=True)
-class Budget(Command):
-    """Read the budget (viewer), or set it (admin). `None` leaves a value as it is."""
-
-    name = "budget"
-    budget: Money | None = None
-    auto_approve: Money | None = None
-    clear_budget: bool = False
-    clear_auto_approve: bool = False
-
-    @property
-    def changes(self) -> bool:
-        return bool(self.budget or self.auto_approve or self.clear_budget or self.clear_auto_approve)
-
-    @property
-    def required_role(self) -> Role | None:
-        return Role.admin if self.changes else Role.viewer
-
 
 # ----------------------------------------------------------------------------- helpers
 
