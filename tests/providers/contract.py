@@ -43,7 +43,9 @@ How to subclass (see tests/providers/test_vonage.py for a complete one)::
         def assert_release_request(self, request, e164): ...
         def assert_pages_fetched(self, requests, total): ...
 
-Optional hooks with defaults: `mock_session(router)` for routes every scenario needs (Kazoo's
+Optional hooks with defaults: `number(i)` and `listing(i, **fields)` for the test numbers
+(London by default; a provider that sells one region overrides them, with `query` and
+`destination`), `mock_session(router)` for routes every scenario needs (Kazoo's
 ``PUT /v2/api_auth`` token), `mock_hold(router, listing)` for a reservation before buying
 (Azure), `order_for(offer, hold)` to build the Order (Kazoo: accepted charges), and
 `sent(router, operation)` when a regex per operation is not enough (Azure's polled
@@ -152,6 +154,15 @@ class ProviderContract:
     def make_provider(self, http: httpx.AsyncClient, redis: Redis) -> Any:
         """The adapter under test over `http` (may return an awaitable)."""
         raise NotImplementedError
+
+    def number(self, i: int) -> str:
+        """The i-th test number, in a range the provider sells (default: London, GB)."""
+        return london(i)
+
+    def listing(self, i: int, **fields: Any) -> Listing:
+        """A number for sale as a test describes it, within what the provider can express
+        (override for a provider that sells one region or reports fewer details)."""
+        return Listing(e164=self.number(i), **fields)
 
     def order_for(self, offer: Offer, hold: Hold | None) -> Order:
         return Order(op_id="op-contract-1", offer=offer, hold=hold)
@@ -307,7 +318,7 @@ class ProviderContract:
 
     def listings(self, count: int, start: int = 100) -> list[Listing]:
         monthly = [Decimal("0.95"), Decimal("1.25"), Decimal("2.10")]
-        return [Listing(e164=london(start + i), monthly=monthly[i % 3]) for i in range(count)]
+        return [self.listing(start + i, monthly=monthly[i % 3]) for i in range(count)]
 
     async def offer_for(self, provider: NumberProvider, router: respx.MockRouter, listing: Listing) -> Offer:
         """The offer as the adapter produced it from a search (it may carry provider refs)."""
@@ -330,9 +341,9 @@ class ProviderContract:
         self, provider: NumberProvider, router: respx.MockRouter
     ) -> None:
         listings = [
-            Listing(e164=london(101), monthly=Decimal("0.95")),
-            Listing(e164=london(102), monthly=Decimal("1.2500"), features=frozenset({Feature.voice})),
-            Listing(e164=london(103), monthly=None),
+            self.listing(101, monthly=Decimal("0.95")),
+            self.listing(102, monthly=Decimal("1.2500"), features=frozenset({Feature.voice})),
+            self.listing(103, monthly=None),
         ]
         self.mock_search(router, self.query, listings)
         offers = await provider.search(self.query)
@@ -360,7 +371,7 @@ class ProviderContract:
     # -- buy -------------------------------------------------------------------------------
 
     async def test_buy_success(self, provider: NumberProvider, router: respx.MockRouter, account: Account) -> None:
-        listing = Listing(e164=london(201))
+        listing = self.listing(201)
         self.mock_account(router, account)
         order = await self.order(provider, router, listing)
         self.mock_buy_ok(router, account, listing)
@@ -376,7 +387,7 @@ class ProviderContract:
     async def test_buy_refused_records_nothing(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
-        listing = Listing(e164=london(202))
+        listing = self.listing(202)
         self.mock_account(router, account)
         order = await self.order(provider, router, listing)
         self.mock_buy_refused(router, account, listing, reason="insufficient credit")
@@ -392,7 +403,7 @@ class ProviderContract:
     async def test_a_refused_buy_of_a_number_the_account_owns_counts_as_bought(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
-        listing = Listing(e164=london(203))
+        listing = self.listing(203)
         self.mock_account(router, account)
         order = await self.order(provider, router, listing)
         self.mock_buy_refused(router, account, listing, reason="method failed")
@@ -408,7 +419,7 @@ class ProviderContract:
     async def test_a_lost_buy_answer_is_resolved_by_looking_not_by_buying_again(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account, happened: bool
     ) -> None:
-        listing = Listing(e164=london(204))
+        listing = self.listing(204)
         self.mock_account(router, account)
         order = await self.order(provider, router, listing)
         self.mock_buy_lost(router, account, listing, happened=happened)
@@ -443,8 +454,8 @@ class ProviderContract:
     async def test_get_owned_and_not_owned(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
-        mine = Listing(e164=london(301), forward_to=self.destination)
-        account.own(mine, Listing(e164=london(302)))
+        mine = self.listing(301, forward_to=self.destination)
+        account.own(mine, self.listing(302))
         self.mock_account(router, account)
 
         owned = await provider.get(mine.e164)
@@ -453,14 +464,14 @@ class ProviderContract:
         assert owned.provider == provider.name
         assert owned.country == mine.country
         assert owned.forward_to == self.destination
-        assert await provider.get(london(303)) is None
+        assert await provider.get(self.number(303)) is None
 
     # -- forward ---------------------------------------------------------------------------
 
     async def test_forward_is_sent_and_visible_in_get_and_list(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
-        listing = Listing(e164=london(401))
+        listing = self.listing(401)
         account.own(listing)
         self.mock_account(router, account)
         self.mock_forward(router, account)
@@ -481,7 +492,7 @@ class ProviderContract:
         self.mock_account(router, account)
         self.mock_forward(router, account)
         with pytest.raises(ProviderError) as failed:
-            await provider.forward(london(402), self.destination)
+            await provider.forward(self.number(402), self.destination)
         self.assert_safe_message(failed.value)
         assert account.owned == {}
 
@@ -490,8 +501,8 @@ class ProviderContract:
     async def test_release_gives_the_number_back(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
-        listing = Listing(e164=london(501))
-        account.own(listing, Listing(e164=london(502)))
+        listing = self.listing(501)
+        account.own(listing, self.listing(502))
         self.mock_account(router, account)
         self.mock_release(router, account)
 
@@ -501,15 +512,15 @@ class ProviderContract:
         self.assert_release_request(request, listing.e164)
         assert await provider.get(listing.e164) is None
         assert await provider.check_release(listing.e164, StaticProgress()) is True
-        assert [n.e164 for n in await provider.list()] == [london(502)]
+        assert [n.e164 for n in await provider.list()] == [self.number(502)]
 
     async def test_release_of_a_number_already_gone_counts_as_released(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
         self.mock_account(router, account)
         self.mock_release(router, account)
-        await provider.release(london(503), StaticProgress())
-        assert await provider.check_release(london(503), StaticProgress()) is True
+        await provider.release(self.number(503), StaticProgress())
+        assert await provider.check_release(self.number(503), StaticProgress()) is True
 
     # -- failures --------------------------------------------------------------------------
 
@@ -518,16 +529,16 @@ class ProviderContract:
         self, provider: NumberProvider, router: respx.MockRouter, account: Account, operation: str
     ) -> None:
         self.mock_account(router, account)
-        order = await self.order(provider, router, Listing(e164=london(601))) if operation == "buy" else None
+        order = await self.order(provider, router, self.listing(601)) if operation == "buy" else None
         router.routes.clear()
         self.mock_auth_failure(router)
         calls = {
             "search": lambda: provider.search(self.query),
             "list": provider.list,
-            "get": lambda: provider.get(london(601)),
+            "get": lambda: provider.get(self.number(601)),
             "buy": lambda: provider.buy(order, StaticProgress()),  # type: ignore[arg-type]
-            "forward": lambda: provider.forward(london(601), self.destination),
-            "release": lambda: provider.release(london(601), StaticProgress()),
+            "forward": lambda: provider.forward(self.number(601), self.destination),
+            "release": lambda: provider.release(self.number(601), StaticProgress()),
         }
         with pytest.raises(ProviderAuthError) as rejected:
             await calls[operation]()
@@ -541,7 +552,7 @@ class ProviderContract:
     ) -> None:
         route = self.mock_server_error(router, status)
         with pytest.raises(ProviderUnavailable) as failed:
-            await (provider.list() if operation == "list" else provider.get(london(701)))
+            await (provider.list() if operation == "list" else provider.get(self.number(701)))
         self.assert_safe_message(failed.value)
         assert f"HTTP {status}" in failed.value.user_message
         # Gateway errors are retried; a plain 500 is the server's answer and is not.
@@ -561,11 +572,11 @@ class ProviderContract:
     async def test_a_rate_limited_read_waits_as_asked_then_succeeds(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account, retry_waits: list[float]
     ) -> None:
-        account.own(Listing(e164=london(801)))
+        account.own(self.listing(801))
         route = self.mock_rate_limited_then_ok(router, account, retry_after=7)
 
         numbers = await provider.list()
 
-        assert [n.e164 for n in numbers] == [london(801)]
+        assert [n.e164 for n in numbers] == [self.number(801)]
         assert route.call_count == 2
         assert retry_waits == [7.0], "Retry-After decides the wait"

@@ -1,0 +1,287 @@
+"""Flowroute's side of the wire, for respx: real paths, JSON:API payloads, an account behind them.
+
+Shared by the contract subclass (tests/providers/test_flowroute.py) and the signed-request
+scenarios (tests/handlers/test_flowroute_flow.py). Shapes follow Flowroute's Numbers v2 and
+Routes v2 reference: numbers are resources ``{"type": "number", "id": "1206…", "attributes":
+{...}}`` whose id is the 11-digit number; ``GET /v2/numbers`` pages with ``limit``/``offset``
+and an absolute ``links.next``; a single number's document carries ``relationships``
+(primary_route, failover_route) and its routes in ``included``; costs are JSON numbers; errors
+are ``{"errors": [{"detail", "id", "status", "title"}]}``; 204 answers have no body.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import respx
+
+from bot.models import Feature, NumberType
+from bot.numbers import to_e164
+from tests.providers.contract import Account, Listing
+
+__all__ = [
+    "ACCESS_KEY",
+    "BASE_URL",
+    "JSON_API",
+    "SECRET_KEY",
+    "FlowrouteAccount",
+    "FlowrouteWire",
+    "basic_auth",
+    "json_of",
+    "seattle",
+]
+
+BASE_URL = "https://api.flowroute.com"
+ACCESS_KEY = "fr-contract-access"
+SECRET_KEY = "fr-contract-secret-7c1d"
+JSON_API = "application/vnd.api+json"
+SIP_REG = "0"  # the route every number starts with: calls go to a registered SIP device
+
+NUMBER = r"^/v2/numbers/\d+$"
+PRIMARY_ROUTE = r"^/v2/numbers/\d+/relationships/primary_route$"
+_ids = itertools.count(83000)
+
+
+def seattle(i: int) -> str:
+    """A possible Seattle number (206-555-0100…0199 is the fiction range; 555-0xxx all parse)."""
+    return f"+1206555{i:04d}"
+
+
+def basic_auth(key: str = ACCESS_KEY, secret: str = SECRET_KEY) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+def json_of(request: httpx.Request) -> Any:
+    """The JSON:API body of a request (asserting its content type)."""
+    assert request.headers["content-type"] == JSON_API
+    return json.loads(request.content)
+
+
+def answer(status: int, body: Any = None) -> httpx.Response:
+    if body is None:
+        return httpx.Response(status)
+    return httpx.Response(status, content=json.dumps(body).encode(), headers={"Content-Type": JSON_API})
+
+
+def error(status: int, detail: str, title: str = "") -> httpx.Response:
+    item = {"detail": detail, "id": "7fc8c70a-ca58-430c-b383-b89df84f8083", "status": status}
+    if title:
+        item["title"] = title
+    return answer(status, {"errors": [item]})
+
+
+def not_found() -> httpx.Response:
+    return error(404, "Could not find that resource on your account.")
+
+
+def _cost(amount: Decimal | None) -> float | None:
+    return float(amount) if amount is not None else None  # a JSON number, as Flowroute sends it
+
+
+def _digits(request: httpx.Request) -> str:
+    return request.url.path.split("/")[3]
+
+
+@dataclass
+class FlowrouteAccount(Account):
+    """An Account with Flowroute's inbound routes and number aliases beside it."""
+
+    routes: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {SIP_REG: {"route_type": "sip-reg", "alias": "sip-reg", "value": None}}
+    )
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def add_route(self, digits: str, alias: str) -> str:
+        route_id = str(next(_ids))
+        self.routes[route_id] = {"route_type": "number", "alias": alias, "value": digits}
+        return route_id
+
+
+class FlowrouteWire:
+    """Installs Flowroute routes on a respx router; every answer renders `account` when asked."""
+
+    def __init__(self, router: respx.MockRouter, account: Account | None = None) -> None:
+        self.router = router
+        self.account = account if isinstance(account, FlowrouteAccount) else FlowrouteAccount()
+        if account is not None and account is not self.account:
+            self.account.owned = account.owned  # a plain Account: share what it owns
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def resource(self, listing: Listing) -> dict[str, Any]:
+        digits = listing.digits
+        return {
+            "type": "number",
+            "id": digits,
+            "attributes": {
+                "alias": self.account.aliases.get(listing.e164),
+                "cnam_lookups_enabled": True,
+                "iso_country": listing.country,
+                "messaging_enabled": Feature.sms in listing.features,
+                "number_type": "toll-free" if listing.type is NumberType.tollfree else "longcode",
+                "rate_center": "seattle",
+                "state": "wa",
+                "value": digits,
+            },
+            "links": {"self": f"{BASE_URL}/v2/numbers/{digits}"},
+        }
+
+    def primary_route(self, listing: Listing) -> str:
+        """The id of the number's primary route (a forward set elsewhere gets a route too)."""
+        if listing.forward_to is None:
+            return SIP_REG
+        digits = listing.forward_to.removeprefix("+")
+        for route_id, route in self.account.routes.items():
+            if route["route_type"] == "number" and route["value"] == digits:
+                return route_id
+        return self.account.add_route(digits, alias=f"desk {digits}")
+
+    def route(self, route_id: str) -> dict[str, Any]:
+        return {
+            "type": "route",
+            "id": route_id,
+            "attributes": dict(self.account.routes[route_id]),
+            "links": {"self": f"{BASE_URL}/v2/routes/{route_id}"},
+        }
+
+    def document(self, listing: Listing, **extra: Any) -> dict[str, Any]:
+        data = self.resource(listing)
+        data["attributes"].update(extra)
+        primary = self.primary_route(listing)
+        data["relationships"] = {
+            "cnam_preset": {"data": None},
+            "e911_address": {"data": None},
+            "failover_route": {"data": None},
+            "primary_route": {"data": {"type": "route", "id": primary}},
+        }
+        return {"data": data, "included": [self.route(primary)], "links": {"self": data["links"]["self"]}}
+
+    def page(self, path: str, request: httpx.Request, items: list[dict[str, Any]]) -> httpx.Response:
+        params = request.url.params
+        limit, offset = int(params.get("limit", "10")), int(params.get("offset", "0"))
+        assert 0 < limit <= 200, "Flowroute serves at most 200 items a page"
+        links = {"self": f"{BASE_URL}{path}?limit={limit}&offset={offset}"}
+        if offset + limit < len(items):
+            links["next"] = f"{BASE_URL}{path}?limit={limit}&offset={offset + limit}"
+        return answer(200, {"data": items[offset : offset + limit], "links": links})
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def account_page(self, request: httpx.Request) -> httpx.Response:
+        return self.page("/v2/numbers", request, [self.resource(n) for n in self.account.numbers()])
+
+    def details(self, request: httpx.Request) -> httpx.Response:
+        listing = self.account.owned.get(to_e164(_digits(request)) or "")
+        return answer(200, self.document(listing)) if listing is not None else not_found()
+
+    def mock_account(self) -> respx.Route:
+        """Listing pages and single-number documents; returns the listing route."""
+        self.router.get(path__regex=NUMBER).mock(side_effect=self.details)
+        return self.router.get(path__regex=r"^/v2/numbers$").mock(side_effect=self.account_page)
+
+    def mock_search(self, listings: list[Listing]) -> respx.Route:
+        def found(request: httpx.Request) -> httpx.Response:
+            items = []
+            for listing in listings:
+                item = self.resource(listing)
+                attributes = item["attributes"]
+                for key in ("alias", "cnam_lookups_enabled", "messaging_enabled"):
+                    attributes.pop(key)
+                attributes["monthly_cost"] = _cost(listing.monthly)
+                attributes["setup_cost"] = _cost(listing.setup)
+                item["links"] = {"related": item["links"]["self"]}
+                items.append(item)
+            return self.page("/v2/numbers/available", request, items)
+
+        return self.router.get("/v2/numbers/available").mock(side_effect=found)
+
+    # -- buying ----------------------------------------------------------------------------
+
+    def mock_buy(self, listing: Listing | None = None) -> respx.Route:
+        """Buying succeeds (201 with the number's document): the account owns it from then on."""
+
+        def buy(request: httpx.Request) -> httpx.Response:
+            e164 = to_e164(_digits(request))
+            assert e164 is not None
+            if e164 in self.account.owned:
+                return error(400, "This number is not available for purchase.", "Bad Request")
+            bought = listing if listing is not None else Listing(e164=e164, country="US")
+            self.account.own(bought)
+            costs = {"monthly_cost": _cost(bought.monthly), "setup_cost": _cost(bought.setup), "status": "PURCHASED"}
+            return answer(201, self.document(bought, **costs))
+
+        return self.router.post(path__regex=NUMBER).mock(side_effect=buy)
+
+    def mock_buy_refused(self, reason: str, status: int = 422) -> respx.Route:
+        return self.router.post(path__regex=NUMBER).mock(return_value=error(status, reason, "Unprocessable Entity"))
+
+    def mock_buy_lost(self, listing: Listing, *, happened: bool) -> respx.Route:
+        def lost(request: httpx.Request) -> httpx.Response:
+            if happened:
+                self.account.own(listing)
+            raise httpx.ReadTimeout("no answer", request=request)
+
+        return self.router.post(path__regex=NUMBER).mock(side_effect=lost)
+
+    # -- routes and forwarding -------------------------------------------------------------
+
+    def routes_page(self, request: httpx.Request) -> httpx.Response:
+        kind = request.url.params.get("route_type")
+        chosen = [self.route(i) for i, r in self.account.routes.items() if kind in (None, r["route_type"])]
+        return self.page("/v2/routes", request, chosen)
+
+    def create_route(self, request: httpx.Request) -> httpx.Response:
+        data = json_of(request)["data"]
+        attributes = data["attributes"]
+        assert data["type"] == "route"
+        assert attributes["route_type"] == "number"
+        assert len(attributes["value"]) == 11, "a number route's value is 11 digits"
+        if any(r["alias"] == attributes["alias"] for r in self.account.routes.values()):
+            return error(422, "A route with this alias already exists.", "Unprocessable Entity")
+        route_id = self.account.add_route(attributes["value"], attributes["alias"])
+        return answer(201, {"data": self.route(route_id), "links": {"self": f"{BASE_URL}/v2/routes/{route_id}"}})
+
+    def attach_primary(self, request: httpx.Request) -> httpx.Response:
+        e164 = to_e164(_digits(request)) or ""
+        data = json_of(request)["data"]
+        if e164 not in self.account.owned or data.get("id") not in self.account.routes:
+            return not_found()
+        assert data["type"] == "route"
+        route = self.account.routes[data["id"]]
+        forward_to = to_e164(route["value"]) if route["route_type"] == "number" else None
+        self.account.owned[e164] = replace(self.account.owned[e164], forward_to=forward_to)
+        return answer(204)
+
+    def mock_forward(self) -> respx.Route:
+        """Routes can be listed and created, and attached as a primary route; returns the PATCH route."""
+        self.router.get("/v2/routes").mock(side_effect=self.routes_page)
+        self.router.post("/v2/routes").mock(side_effect=self.create_route)
+        return self.router.patch(path__regex=PRIMARY_ROUTE).mock(side_effect=self.attach_primary)
+
+    def mock_alias(self) -> respx.Route:
+        def alias(request: httpx.Request) -> httpx.Response:
+            e164 = to_e164(_digits(request)) or ""
+            if e164 not in self.account.owned:
+                return not_found()
+            self.account.aliases[e164] = json_of(request)["alias"]
+            return answer(200, self.document(self.account.owned[e164]))
+
+        return self.router.patch(path__regex=NUMBER).mock(side_effect=alias)
+
+    def mock_release(self) -> respx.Route:
+        def release(request: httpx.Request) -> httpx.Response:
+            e164 = to_e164(_digits(request)) or ""
+            return answer(204) if self.account.drop(e164) is not None else not_found()
+
+        return self.router.delete(path__regex=NUMBER).mock(side_effect=release)
+
+    # -- failures --------------------------------------------------------------------------
+
+    def mock_auth_failure(self) -> respx.Route:
+        return self.router.route().mock(return_value=error(401, "Authentication failed.", "Unauthorized"))
