@@ -7,6 +7,7 @@ never echoing the value (it may be a secret).
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -157,6 +158,10 @@ class Settings(BaseSettings):
         if "endpoint" not in fields or "accesskey" not in fields:
             raise ValueError("must look like endpoint=https://…;accesskey=…")
         _http_url(fields["endpoint"])
+        try:
+            base64.b64decode(fields["accesskey"], validate=True)
+        except ValueError:
+            raise ValueError("its accesskey must be the base64 key from the Azure portal") from None
         return value
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.providers.azure import AzureProvider
 from bot.providers.flowroute import FlowrouteProvider
 from bot.providers.sandbox import SandboxProvider
 from bot.providers.vonage import VonageProvider
@@ -48,6 +49,7 @@ def register(cls: Any) -> Any:
 register(SandboxProvider)
 register(VonageProvider)
 register(FlowrouteProvider)
+register(AzureProvider)
 
 
 def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient) -> dict[str, NumberProvider]:

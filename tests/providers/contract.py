@@ -51,6 +51,10 @@ Optional hooks with defaults: `number(i)` and `listing(i, **fields)` for the tes
 `sent(router, operation)` when a regex per operation is not enough (Azure's polled
 operations). Hooks are plain methods; respx side effects may be async functions.
 
+A provider whose capabilities say ``forward=False`` (Azure) is held to the other half of the
+forwarding contract instead: `forward` refuses with a clear NotSupported naming it and sends
+nothing; the forwarding hooks may then be no-ops.
+
 Every test also checks, for every request the adapter sent, that it was authenticated and
 carried its own timeout (the client given to the adapter has none), and that no secret
 appeared in any log record. Retry waits are recorded (the wait ProviderHttp's policy chose)
@@ -72,7 +76,15 @@ import pytest
 import respx
 from redis.asyncio import Redis
 
-from bot.errors import BotError, OutcomeUnknown, ProviderAuthError, ProviderError, ProviderRefused, ProviderUnavailable
+from bot.errors import (
+    BotError,
+    NotSupported,
+    OutcomeUnknown,
+    ProviderAuthError,
+    ProviderError,
+    ProviderRefused,
+    ProviderUnavailable,
+)
 from bot.models import Feature, Hold, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.providers import http as provider_http
 from bot.providers.base import NumberProvider, Order, Progress, StaticProgress
@@ -463,7 +475,8 @@ class ProviderContract:
         assert owned.e164 == mine.e164
         assert owned.provider == provider.name
         assert owned.country == mine.country
-        assert owned.forward_to == self.destination
+        if provider.capabilities.forward:
+            assert owned.forward_to == self.destination
         assert await provider.get(self.number(303)) is None
 
     # -- forward ---------------------------------------------------------------------------
@@ -471,6 +484,8 @@ class ProviderContract:
     async def test_forward_is_sent_and_visible_in_get_and_list(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
     ) -> None:
+        if not provider.capabilities.forward:
+            pytest.skip("the provider has no forwarding (test_forward_unsupported_says_so_and_sends_nothing)")
         listing = self.listing(401)
         account.own(listing)
         self.mock_account(router, account)
@@ -485,6 +500,19 @@ class ProviderContract:
         assert owned.forward_to == self.destination
         (listed,) = await provider.list()
         assert listed.forward_to == self.destination
+
+    async def test_forward_unsupported_says_so_and_sends_nothing(
+        self, provider: NumberProvider, router: respx.MockRouter, account: Account
+    ) -> None:
+        if provider.capabilities.forward:
+            pytest.skip("the provider forwards (test_forward_is_sent_and_visible_in_get_and_list)")
+        account.own(self.listing(403))
+        self.mock_account(router, account)
+        with pytest.raises(NotSupported) as refused:
+            await provider.forward(self.number(403), self.destination)
+        self.assert_safe_message(refused.value)
+        assert "forward" in refused.value.user_message
+        assert not router.calls, "nothing is sent for an operation the provider lacks"
 
     async def test_forward_of_a_number_not_on_the_account_fails_clearly(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account
@@ -528,6 +556,8 @@ class ProviderContract:
     async def test_rejected_credentials_say_so(
         self, provider: NumberProvider, router: respx.MockRouter, account: Account, operation: str
     ) -> None:
+        if operation == "forward" and not provider.capabilities.forward:
+            pytest.skip("the provider has no forwarding: nothing is sent")
         self.mock_account(router, account)
         order = await self.order(provider, router, self.listing(601)) if operation == "buy" else None
         router.routes.clear()
