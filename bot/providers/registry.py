@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.providers.kazoo import KazooProvider
 from bot.providers.sandbox import SandboxProvider
 from bot.providers.vonage import VonageProvider
 
@@ -46,6 +47,7 @@ def register(cls: Any) -> Any:
 
 register(SandboxProvider)
 register(VonageProvider)
+register(KazooProvider)
 
 
 def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient) -> dict[str, NumberProvider]:
