@@ -107,7 +107,8 @@ def _charges(response: httpx.Response) -> Charges:
             rate = _decimal(raw.get("rate")) if isinstance(raw, Mapping) else None
             if rate is None:
                 continue
-            quantity = _decimal(raw.get("quantity")) or Decimal(1)
+            quantity = _decimal(raw.get("quantity"))
+            quantity = Decimal(1) if quantity is None else quantity
             monthly += rate * quantity
             items.append(f"{category} {item} {Money(amount=rate, currency=CURRENCY).display()}/month × {quantity}")
     if activation is None and not items:
@@ -340,7 +341,8 @@ class KazooProvider(BaseProvider):
         """Give the number back, then remove the bot's callflow for it. A number no longer on
         the account (404 bad_identifier) counts as released."""
         route = (await self._callflows.routes({e164})).get(e164)
-        callflow = route.callflow_id if route is not None and route.ours else None
+        # Only the bot's own callflow, and only while it routes nothing else, is removed.
+        callflow = route.callflow_id if route is not None and route.ours and len(route.listed) == 1 else None
         if callflow:  # so that whoever finishes this release can remove it too
             await progress.save(kazoo_callflow=callflow)
         if await self._number(e164) is None:

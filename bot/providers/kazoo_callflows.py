@@ -44,8 +44,12 @@ class Route:
 
     callflow_id: str
     name: str
-    numbers: tuple[str, ...]
+    listed: tuple[str, ...]  # its numbers as Kazoo holds them (extensions too)
     flow: Mapping[str, Any]
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        return tuple(n for n in (e164_of(x) for x in self.listed) if n is not None)
 
     @property
     def ours(self) -> bool:
@@ -62,7 +66,7 @@ class Route:
     @property
     def replaceable(self) -> bool:
         """The bot may change it: its own, or a plain one-number forward someone made by hand."""
-        plain = not self.flow.get("children") and len(self.numbers) == 1
+        plain = not self.flow.get("children") and len(self.listed) == 1
         return self.ours or (plain and self.forward_to is not None)
 
 
@@ -104,8 +108,8 @@ class Callflows:
             return None
         listed = doc.get("numbers") if isinstance(doc.get("numbers"), list) else []
         flow = doc.get("flow") if isinstance(doc.get("flow"), Mapping) else {}
-        numbers = tuple(n for n in (e164_of(x) for x in listed) if n is not None)
-        return Route(callflow_id=callflow_id, name=str(doc.get("name") or ""), numbers=numbers, flow=flow)
+        name = str(doc.get("name") or "")
+        return Route(callflow_id=callflow_id, name=name, listed=tuple(str(n) for n in listed), flow=flow)
 
     async def forward(self, e164: str, destination: str, route: Route | None, *, action: str) -> httpx.Response:
         """Make the bot's forward callflow, or point `route` (replaceable) at `destination`.
@@ -118,7 +122,9 @@ class Callflows:
         if route is not None and route.forward_to is not None:
             flow = {**route.flow, "data": dict(route.flow.get("data") or {})}
         flow["data"]["to_did"] = destination
-        doc = {"name": route.name if route else f"{BOT_CALLFLOW} {e164}", "numbers": [e164], "flow": flow}
+        # The callflow keeps any other numbers someone added to it.
+        numbers = list(route.listed) if route is not None else [e164]
+        doc = {"name": route.name if route else f"{BOT_CALLFLOW} {e164}", "numbers": numbers, "flow": flow}
         if route is None:
             return await self._api.request("PUT", _LIST, body={"data": doc}, action=action, write=True)
         return await self._api.request("POST", _one(route.callflow_id), body={"data": doc}, action=action, write=True)

@@ -274,14 +274,9 @@ async def test_a_purchase_answered_401_is_sent_once_more_with_a_new_token(
     owned = await kazoo.buy(order_for(), StaticProgress())
 
     assert owned.e164 == US
-    assert [
-        c.request.headers["x-auth-token"]
-        for c in router.calls
-        if c.request.method == "PUT" and "activate" in c.request.url.path
-    ] == [
-        f"{TOKEN}-1",
-        f"{TOKEN}-2",
-    ], "Kazoo checks the token before acting, so the resend cannot buy twice"
+    sent = [c.request.headers["x-auth-token"] for c in router.calls if c.request.url.path.endswith("/activate")]
+    assert sent == [f"{TOKEN}-1", f"{TOKEN}-2"], "Kazoo checks the token before acting: the resend cannot buy twice"
+    assert US in account.owned
 
 
 async def test_a_key_kazoo_keeps_refusing_is_an_auth_error_after_one_renewal(
@@ -608,15 +603,27 @@ async def test_release_removes_the_bots_callflow_after_the_number(
     assert progress.state == {"kazoo_callflow": callflow_id(london(6))}
 
 
-async def test_release_keeps_callflows_the_bot_did_not_make(
-    kazoo: KazooProvider, wire: KazooWire, account: Account
+@pytest.mark.parametrize(
+    ("name", "numbers"),
+    [("Desk", ["N"]), ("numberbot: forward N", ["N", "2000"])],
+    ids=["someone-elses", "also-routes-an-extension"],
+)
+async def test_release_keeps_callflows_that_are_not_only_the_bots_forward(
+    kazoo: KazooProvider, wire: KazooWire, account: Account, name: str, numbers: list[str]
 ) -> None:
     account.own(Listing(e164=london(7)))
     flow = {"module": "device", "data": {"id": "d1"}, "children": {}}
-    wire.others["d00d"] = {"id": "d00d", "name": "Desk", "numbers": [london(7)], "patterns": [], "flow": flow}
-    numbers, callflows = wire.mock_release()
+    listed = [london(7) if n == "N" else n for n in numbers]
+    wire.others["d00d"] = {
+        "id": "d00d",
+        "name": name.replace("N", london(7)),
+        "numbers": listed,
+        "patterns": [],
+        "flow": flow,
+    }
+    numbers_route, callflows = wire.mock_release()
     await kazoo.release(london(7), StaticProgress())
-    assert (numbers.call_count, callflows.call_count) == (1, 0)
+    assert (numbers_route.call_count, callflows.call_count) == (1, 0)
     assert "d00d" in wire.others
 
 
@@ -675,3 +682,44 @@ async def test_enabled_only_with_base_url_and_key(redis: Redis) -> None:
         assert KazooProvider.from_settings(make_settings(), http=http, redis=redis) is None
         settings = make_settings(kazoo_base_url=BASE_URL, kazoo_api_key=API_KEY, sandbox=False)
         assert list(build_providers(settings, http=http, redis=redis)) == ["kazoo"]
+
+
+async def test_forward_keeps_numbers_someone_added_to_the_bots_callflow(
+    kazoo: KazooProvider, wire: KazooWire, account: Account
+) -> None:
+    account.own(Listing(e164=london(10)))
+    doc = {
+        "name": f"numberbot: forward {london(10)}",
+        "numbers": [london(10), "2000"],
+        "flow": forward_flow("+447400000010"),
+    }
+    wire.others["f00d"] = {"id": "f00d", "patterns": [], **doc}
+    _, change = wire.mock_forward()
+    await kazoo.forward(london(10), DESTINATION)
+    sent = json_of(change.calls.last.request)["data"]
+    assert sent["numbers"] == [london(10), "2000"]
+    assert sent["flow"] == forward_flow(DESTINATION)
+
+
+async def test_an_item_charged_for_zero_units_adds_nothing(kazoo: KazooProvider, wire: KazooWire) -> None:
+    wire.charges = plan_charges(rate="2.00", activation="1.50")
+    wire.charges["phone_numbers"]["did_us"]["quantity"] = 0
+    wire.mock_buy()
+    with pytest.raises(ChargesRequired) as asked:
+        await kazoo.buy(order_for(), StaticProgress())
+    assert asked.value.charges == Money(amount=Decimal("1.50"), currency="USD")
+
+
+async def test_a_number_gone_by_the_time_it_is_deleted_counts_as_released(
+    kazoo: KazooProvider, wire: KazooWire, account: Account, router: respx.MockRouter
+) -> None:
+    account.own(Listing(e164=london(11), forward_to=DESTINATION))
+
+    def already_gone(request: httpx.Request) -> httpx.Response:
+        account.drop(london(11))  # released in Kazoo's UI a moment ago
+        return error(404, "bad_identifier", {"message": "bad identifier", "not_found": "The number could not be found"})
+
+    router.route(method="DELETE", path__regex=rf"^{A}/phone_numbers/.*$").mock(side_effect=already_gone)
+    _, callflows = wire.mock_release()
+    await kazoo.release(london(11), StaticProgress())
+    assert callflows.call_count == 1
