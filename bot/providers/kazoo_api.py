@@ -149,7 +149,7 @@ class KazooApi:
         self.label = label
         self._http = ProviderHttp(http, label)
         self._redis = redis
-        self._base = base_url.rstrip("/")
+        self._base = base_url.rstrip("/").removesuffix("/v2")  # paths carry /v2 themselves
         self._api_key = api_key
         self._account_id = account_id or None
         # Keyed by a digest of where and who, so a changed key or server never gets a stale token.

@@ -306,7 +306,9 @@ async def test_the_configured_account_is_used_instead_of_the_keys_own(
     KazooWire(router, Account()).mock_auth()
     sub = "a" * 32
     route = router.get(f"/v2/accounts/{sub}/phone_numbers").mock(return_value=httpx.Response(200, json={"data": {}}))
-    kazoo = KazooProvider(http=http, redis=redis, base_url=BASE_URL, api_key=API_KEY, account_id=sub)
+    settings = make_settings(kazoo_base_url=f"{BASE_URL}/v2/", kazoo_api_key=API_KEY, kazoo_account_id=sub)
+    kazoo = KazooProvider.from_settings(settings, http=http, redis=redis)
+    assert kazoo is not None
     assert await kazoo.list() == []
     assert route.call_count == 1
 
