@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.providers.azure import AzureProvider
 from bot.providers.flowroute import FlowrouteProvider
+from bot.providers.kazoo import KazooProvider
 from bot.providers.sandbox import SandboxProvider
 from bot.providers.vonage import VonageProvider
 
@@ -50,6 +51,7 @@ register(SandboxProvider)
 register(VonageProvider)
 register(FlowrouteProvider)
 register(AzureProvider)
+register(KazooProvider)
 
 
 def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient) -> dict[str, NumberProvider]:

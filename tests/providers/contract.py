@@ -43,6 +43,10 @@ How to subclass (see tests/providers/test_vonage.py for a complete one)::
         def assert_release_request(self, request, e164): ...
         def assert_pages_fetched(self, requests, total): ...
 
+A provider whose search gives no price declares ``Capabilities(monthly_cost=False)`` and its
+offers must then say "unknown" (None); one whose search names no features sets
+``search_features`` to what its adapter claims for every offer.
+
 Optional hooks with defaults: `number(i)` and `listing(i, **fields)` for the test numbers
 (London by default; a provider that sells one region overrides them, with `query` and
 `destination`), `mock_session(router)` for routes every scenario needs (Kazoo's
@@ -160,6 +164,9 @@ class ProviderContract:
         country="GB", pattern="20", type=NumberType.local, features=frozenset({Feature.voice}), limit=10
     )
     destination: ClassVar[str] = "+447400123456"
+    # None: search results say which features each number has. A provider whose search does
+    # not say sets what its adapter claims for every offer instead (Kazoo: voice).
+    search_features: ClassVar[frozenset[Feature] | None] = None
 
     # -- hooks: building the adapter -------------------------------------------------------
 
@@ -367,8 +374,8 @@ class ProviderContract:
             assert offer.provider == provider.name
             assert offer.country == listing.country
             assert offer.type == listing.type
-            assert offer.features == listing.features
-            if listing.monthly is None:
+            assert offer.features == (listing.features if self.search_features is None else self.search_features)
+            if listing.monthly is None or not provider.capabilities.monthly_cost:
                 assert offer.monthly is None, "an unknown cost stays unknown, never 0"
             else:
                 assert offer.monthly is not None
