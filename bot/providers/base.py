@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from bot.errors import NotSupported
+from bot.errors import NotSupported, ProviderError
 from bot.models import Frozen, Hold, Money, NumberType, Offer, OwnedNumber, SearchQuery
 
 __all__ = [
@@ -139,6 +139,15 @@ class BaseProvider:
 
     async def rename(self, e164: str, name: str) -> None:
         return None
+
+    async def shows_forwarding(self, e164: str, destination: str) -> bool:
+        """After a forward whose answer was lost: does the account show it now? (Setting a
+        forward twice is harmless, so adapters check instead of reporting a failure.)"""
+        try:
+            owned = await self.get(e164)
+        except ProviderError:
+            return False
+        return owned is not None and owned.forward_to == destination
 
     async def release(self, e164: str, progress: Progress) -> None:
         raise NotSupported(self.label, f"{self.label} does not let the bot release numbers")

@@ -322,7 +322,7 @@ class FlowrouteProvider(BaseProvider):
         try:
             response = await self._send("PATCH", path, {"data": {"type": "route", "id": route_id}}, action=action)
         except OutcomeUnknown:
-            if await self._forwards_to(e164, destination):  # attaching it twice is harmless
+            if await self.shows_forwarding(e164, destination):  # attaching it twice is harmless
                 return
             raise OutcomeUnknown(
                 self.label, f"{action} got no answer and the change is not visible yet; run the command again"
@@ -330,13 +330,6 @@ class FlowrouteProvider(BaseProvider):
         if not response.is_success:
             self._raise_for_status(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {error_reason(response)}")
-
-    async def _forwards_to(self, e164: str, destination: str) -> bool:
-        try:
-            owned = await self.get(e164)
-        except ProviderError:
-            return False
-        return owned is not None and owned.forward_to == destination
 
     async def _find_route(self, digits: str) -> str | None:
         routes = await self._paged("/v2/routes", {"route_type": "number"}, action="listing the inbound routes")

@@ -322,20 +322,13 @@ class KazooProvider(BaseProvider):
         try:
             response = await self._callflows.forward(e164, destination, route, action=action)
         except OutcomeUnknown:
-            if await self._forwards_to(e164, destination):  # setting a forward twice is harmless
+            if await self.shows_forwarding(e164, destination):  # setting a forward twice is harmless
                 return
             raise OutcomeUnknown(
                 self.label, f"{action} got no answer and the change is not visible yet; run the command again"
             ) from None
         if not succeeded(response):
             self._api.fail(response, f"forwarding {e164}")
-
-    async def _forwards_to(self, e164: str, destination: str) -> bool:
-        try:
-            owned = await self.get(e164)
-        except ProviderError:
-            return False
-        return owned is not None and owned.forward_to == destination
 
     async def release(self, e164: str, progress: Progress) -> None:
         """Give the number back, then remove the bot's callflow for it. A number no longer on

@@ -318,7 +318,7 @@ class VonageProvider(BaseProvider):
             response = await self._write("/number/update", form, action=action)
         except OutcomeUnknown:
             # Setting a forward twice is harmless, so the user may simply repeat it.
-            if await self._forwards_to(e164, destination):
+            if await self.shows_forwarding(e164, destination):
                 return
             raise OutcomeUnknown(
                 self.label, f"{action} got no answer and the change is not visible yet; run the command again"
@@ -326,13 +326,6 @@ class VonageProvider(BaseProvider):
         if not _succeeded(response):
             self._raise_for_auth_or_outage(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {_reason(response)}")
-
-    async def _forwards_to(self, e164: str, destination: str) -> bool:
-        try:
-            owned = await self.get(e164)
-        except ProviderError:
-            return False
-        return owned is not None and owned.forward_to == destination
 
     async def release(self, e164: str, progress: Progress) -> None:
         """Cancel the number; one the account no longer has counts as released."""
