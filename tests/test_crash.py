@@ -71,19 +71,18 @@ async def confirm_a_purchase(client: httpx.AsyncClient, base: str, stub: SlackSt
     )  # fmt: skip
     assert (await send(client, base, search)).status_code == 200
     results = await reply_at(stub, "search")
-    buy = payloads.block_actions(
-        team_id=TEAM, user_id=BUYER, channel_id="C0CRASH",
-        action={"action_id": ids.BUY, "value": first_button(results, ids.BUY)},
-        response_url=stub.response_url("results"), trigger_id="t2",
-    )  # fmt: skip
-    assert (await send(client, base, buy)).status_code == 200
+
+    async def click(message: dict[str, Any], action_id: str, key: str) -> None:
+        body = payloads.block_actions(
+            team_id=TEAM, user_id=BUYER, channel_id="C0CRASH",
+            action={"action_id": action_id, "value": first_button(message, action_id)},
+            response_url=stub.response_url(key), trigger_id=f"t-{key}",
+        )  # fmt: skip
+        assert (await send(client, base, body)).status_code == 200
+
+    await click(results, ids.BUY, "results")
     confirmation = await reply_at(stub, "results")
-    confirm = payloads.block_actions(
-        team_id=TEAM, user_id=BUYER, channel_id="C0CRASH",
-        action={"action_id": ids.CONFIRM, "value": first_button(confirmation, ids.CONFIRM)},
-        response_url=stub.response_url("confirm"), trigger_id="t3",
-    )  # fmt: skip
-    assert (await send(client, base, confirm)).status_code == 200
+    await click(confirmation, ids.CONFIRM, "confirm")
     number = json.dumps(confirmation["blocks"]).split("`")[1]
     assert number.startswith("+44")
     return number

@@ -6,12 +6,10 @@ import json
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import grammar
 from bot.blocks import ids
 from bot.errors import InputError
-from bot.models import Caller
 from bot.replies import Reply
 from handlers.common import caller_from, services, user_line
 
@@ -41,19 +39,7 @@ def modal_command(values: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-async def _post(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
-    kwargs: dict[str, Any] = {"text": reply.text}
-    if reply.blocks:
-        kwargs["blocks"] = reply.blocks
-    if caller.channel_id:
-        await client.chat_postEphemeral(channel=caller.channel_id, user=caller.user_id, **kwargs)
-    else:
-        await client.chat_postMessage(channel=caller.user_id, **kwargs)
-
-
-async def handle_search_submission(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def handle_search_submission(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
     svc = services(context)
     async with svc.lifecycle.work():
         view = body["view"]
@@ -74,7 +60,5 @@ async def handle_search_submission(
             reply = await svc.search.run(caller, command.query, command.provider)
         except Exception as exc:  # noqa: BLE001 - one clear line instead
             reply = Reply(text=user_line(exc))
-        try:
-            await _post(client, caller, reply)
-        except Exception as exc:  # noqa: BLE001
-            user_line(exc)
+        # Ephemeral in the channel the form was opened from; a DM when the bot cannot post there.
+        await svc.notifier.tell(reply, user_id=caller.user_id, channel_id=caller.channel_id)

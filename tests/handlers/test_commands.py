@@ -336,3 +336,15 @@ async def test_listing_costs_the_same_redis_round_trips_however_large_the_pool(
     small, large = await trips_for_list(3), await trips_for_list(60)
     assert small == large
     assert 2 <= small <= 4  # role check, the pool (one pipeline), the sandbox's account (one pipeline)
+
+
+async def test_search_form_results_go_to_a_dm_when_the_bot_cannot_post_in_the_channel(
+    bot: BotUnderTest, slack: SlackStub
+) -> None:
+    await bot.command("")
+    view = slack.api_calls("views.open")[0].data["view"]
+    slack.failures["chat.postEphemeral"] = "channel_not_found"
+    await bot.submit(view, {ids.COUNTRY: {ids.COUNTRY: {"type": "plain_text_input", "value": "GB"}}})
+    (dm,) = slack.api_calls("chat.postMessage")
+    assert dm.data["channel"] == ADMIN
+    assert bot.buttons(dm, ids.BUY)
