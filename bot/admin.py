@@ -9,8 +9,8 @@ from bot.audit import AuditLog, entry_fields
 from bot.blocks.admin import audit_view, budget_view, roles_view
 from bot.blocks.help import help_view
 from bot.budget import BudgetStore
+from bot.commands import Budget
 from bot.errors import PermissionDenied
-from bot.grammar import Budget
 from bot.models import Caller, Role, utcnow
 from bot.replies import Reply
 from bot.roles import RoleStore

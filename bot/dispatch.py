@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot import grammar
+from bot import commands, grammar
 from bot.admin import AdminService
 from bot.blocks.modal import search_modal
 from bot.blocks.search import searching
@@ -83,38 +83,38 @@ class Dispatcher:
             raise PermissionDenied(denial(needed, role, what, sorted(self.roles.bootstrap_admins)))
         return await self._handle(caller, role, command)
 
-    async def _handle(self, caller: Caller, role: Role | None, command: grammar.Command) -> Step:
+    async def _handle(self, caller: Caller, role: Role | None, command: commands.Command) -> Step:
         numbers, admin = self.numbers, self.admin
         match command:
-            case grammar.Help():
+            case commands.Help():
                 return Step(ack=admin.help(role))
-            case grammar.OpenSearch():
+            case commands.OpenSearch():
                 return Step(modal=search_modal(sorted(self.providers), caller.channel_id))
-            case grammar.Search(query=query, provider=only):
+            case commands.Search(query=query, provider=only):
                 names = [only] if only else sorted(self.providers)
                 return Step(ack=searching(query, names), later=lambda: self.search.run(caller, query, only))
-            case grammar.List(provider=only, page=page):
+            case commands.List(provider=only, page=page):
                 return Step(later=lambda: numbers.list_page(caller, provider=only, page=page))
-            case grammar.Info(e164=e164):
+            case commands.Info(e164=e164):
                 return Step(later=lambda: numbers.info(caller, e164))
-            case grammar.Name(e164=e164, label=label):
+            case commands.Name(e164=e164, label=label):
                 return Step(later=lambda: numbers.name(caller, e164, label))
-            case grammar.Forward(e164=e164, destination=destination):
+            case commands.Forward(e164=e164, destination=destination):
                 return Step(later=lambda: numbers.forward(caller, e164, destination))
-            case grammar.Adopt(e164=e164, provider=provider):
+            case commands.Adopt(e164=e164, provider=provider):
                 return Step(later=lambda: numbers.adopt(caller, e164, provider))
-            case grammar.Release(e164=e164):
+            case commands.Release(e164=e164):
                 return Step(ack=await self.releases.prompt(caller, e164))
-            case grammar.Roles():
+            case commands.Roles():
                 return Step(ack=await admin.list_roles(caller))
-            case grammar.Grant(user_id=user_id, role=new_role):
+            case commands.Grant(user_id=user_id, role=new_role):
                 return Step(ack=await admin.grant(caller, user_id, new_role))
-            case grammar.Revoke(user_id=user_id):
+            case commands.Revoke(user_id=user_id):
                 return Step(ack=await admin.revoke(caller, user_id))
-            case grammar.Audit(count=count):
+            case commands.Audit(count=count):
                 return Step(ack=await admin.show_audit(caller, count))
-            case grammar.AuditExport():
+            case commands.AuditExport():
                 return Step(later=lambda: admin.export_audit(caller))
-            case grammar.Budget():
+            case commands.Budget():
                 return Step(ack=await admin.show_or_set_budget(caller, command))
         raise AssertionError(f"no handler for {command!r}")  # pragma: no cover

@@ -36,26 +36,7 @@ from bot.errors import InputError
 from bot.models import Feature, Money, NumberType, Role, SearchQuery
 from bot.numbers import normalise_country, parse_destination, parse_number
 
-__all__ = [
-    "USAGE",
-    "Adopt",
-    "Audit",
-    "AuditExport",
-    "Budget",
-    "Command",
-    "Forward",
-    "Grant",
-    "Help",
-    "Info",
-    "List",
-    "Name",
-    "OpenSearch",
-    "Release",
-    "Revoke",
-    "Roles",
-    "Search",
-    "parse",
-]
+__all__ = ["parse"]
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -99,18 +99,31 @@ async def outcome_for(stub: SlackStub, timeout: float = 30) -> str:
     return stub.responses("confirm")[-1].text
 
 
+async def signal_mid_purchase(redis_url: str, stub: SlackStub, vonage: FakeVonage, sig: signal.Signals) -> str:
+    """Confirm a purchase on a bot process, send `sig` once Vonage has the buy, wait for it to go.
+
+    Returns the number being bought. A SIGTERM'd process must exit cleanly within 10 s.
+    """
+    async with (
+        bot_process(redis_url, stub, **vonage_env(vonage)) as (process, base),
+        httpx.AsyncClient() as client,
+    ):
+        number = await confirm_a_purchase(client, base, stub)
+        await asyncio.wait_for(vonage.buy_received.wait(), 10)
+        sent = time.monotonic()
+        process.send_signal(sig)
+        code = await asyncio.to_thread(process.wait, 10)
+        if sig is signal.SIGTERM:
+            assert code == 0
+            assert time.monotonic() - sent < 10
+    return number
+
+
 async def test_sigkill_mid_purchase_that_the_provider_made(
     redis_server: RedisProcess, real_redis: Redis, slack: SlackStub, vonage: FakeVonage
 ) -> None:
     vonage.buy_mode = "late-bought"
-    async with (
-        bot_process(redis_server.url, slack, **vonage_env(vonage)) as (first, base),
-        httpx.AsyncClient() as client,
-    ):
-        number = await confirm_a_purchase(client, base, slack)
-        await asyncio.wait_for(vonage.buy_received.wait(), 10)
-        first.send_signal(signal.SIGKILL)
-        first.wait(5)
+    number = await signal_mid_purchase(redis_server.url, slack, vonage, signal.SIGKILL)
     killed_at = time.monotonic()
     # Two live processes race for the lapsed purchase: exactly one resolves it.
     async with (
@@ -126,28 +139,14 @@ async def test_sigkill_mid_purchase_that_the_provider_made(
     assert [f["outcome"] for f in audit] == ["bought"]
     assert vonage.requests["buy"] == 1, "resolved by asking Vonage, never by buying again"
     assert json.loads(await real_redis.hget(keys.pool(TEAM), number))["bought_by"] == BUYER
-    assert await real_redis.hexists(
-        keys.spend(TEAM, month_of()), first_op(await real_redis.hkeys(keys.spend(TEAM, month_of())))
-    )
-
-
-def first_op(ops: list[str]) -> str:
-    assert len(ops) == 1
-    return ops[0]
+    assert await real_redis.hlen(keys.spend(TEAM, month_of())) == 1
 
 
 async def test_sigkill_mid_purchase_that_the_provider_did_not_make(
     redis_server: RedisProcess, real_redis: Redis, slack: SlackStub, vonage: FakeVonage
 ) -> None:
     vonage.buy_mode = "late-not-bought"
-    async with (
-        bot_process(redis_server.url, slack, **vonage_env(vonage)) as (first, base),
-        httpx.AsyncClient() as client,
-    ):
-        await confirm_a_purchase(client, base, slack)
-        await asyncio.wait_for(vonage.buy_received.wait(), 10)
-        first.send_signal(signal.SIGKILL)
-        first.wait(5)
+    await signal_mid_purchase(redis_server.url, slack, vonage, signal.SIGKILL)
     killed_at = time.monotonic()
     async with bot_process(redis_server.url, slack, **vonage_env(vonage)):
         told = await outcome_for(slack)
@@ -163,16 +162,7 @@ async def test_sigterm_lets_a_running_purchase_finish_within_ten_seconds(
 ) -> None:
     vonage.buy_mode = "delayed-ok"
     vonage.delay = 3.0
-    async with (
-        bot_process(redis_server.url, slack, **vonage_env(vonage)) as (process, base),
-        httpx.AsyncClient() as client,
-    ):
-        number = await confirm_a_purchase(client, base, slack)
-        await asyncio.wait_for(vonage.buy_received.wait(), 10)
-        stopped = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(process.wait, 10) == 0
-        assert time.monotonic() - stopped < 10
+    number = await signal_mid_purchase(redis_server.url, slack, vonage, signal.SIGTERM)
     assert "bought" in slack.responses("confirm")[-1].text, "the stopping process finished it itself"
     assert vonage.requests["buy"] == 1
     assert await real_redis.hexists(keys.pool(TEAM), number)
@@ -183,16 +173,7 @@ async def test_sigterm_leaves_a_stuck_purchase_in_flight_for_the_next_process(
     redis_server: RedisProcess, real_redis: Redis, slack: SlackStub, vonage: FakeVonage
 ) -> None:
     vonage.buy_mode = "late-bought"
-    async with (
-        bot_process(redis_server.url, slack, **vonage_env(vonage)) as (process, base),
-        httpx.AsyncClient() as client,
-    ):
-        number = await confirm_a_purchase(client, base, slack)
-        await asyncio.wait_for(vonage.buy_received.wait(), 10)
-        stopped = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(process.wait, 10) == 0
-        assert time.monotonic() - stopped < 10
+    number = await signal_mid_purchase(redis_server.url, slack, vonage, signal.SIGTERM)
     assert await real_redis.zcard(keys.inflight(TEAM)) == 1, "left in flight, not lost"
     async with bot_process(redis_server.url, slack, **vonage_env(vonage)):
         assert "bought" in await outcome_for(slack)

@@ -6,25 +6,25 @@ from decimal import Decimal
 
 import pytest
 
-from bot import grammar
+from bot import commands, grammar
 from bot.errors import InputError
 from bot.models import Feature, Money, NumberType, Role
 
 PROVIDERS = ("sandbox", "vonage")
 
 
-def parse(text: str) -> grammar.Command:
+def parse(text: str) -> commands.Command:
     return grammar.parse(text, PROVIDERS)
 
 
 def test_bare_command_opens_the_modal() -> None:
-    assert isinstance(parse(""), grammar.OpenSearch)
-    assert isinstance(parse("   "), grammar.OpenSearch)
+    assert isinstance(parse(""), commands.OpenSearch)
+    assert isinstance(parse("   "), commands.OpenSearch)
 
 
 def test_search_with_everything() -> None:
     command = parse("search gb 20 --provider Vonage --type mobile --features sms,voice --limit 5")
-    assert isinstance(command, grammar.Search)
+    assert isinstance(command, commands.Search)
     assert command.provider == "vonage"
     q = command.query
     assert (q.country, q.pattern, q.type, q.limit) == ("GB", "20", NumberType.mobile, 5)
@@ -33,7 +33,7 @@ def test_search_with_everything() -> None:
 
 def test_search_flag_equals_form_and_toll_free_spelling() -> None:
     command = parse("search US --type=toll-free --limit=20")
-    assert isinstance(command, grammar.Search)
+    assert isinstance(command, commands.Search)
     assert command.query.type is NumberType.tollfree
     assert command.query.limit == 20
 
@@ -50,7 +50,7 @@ def test_search_flag_equals_form_and_toll_free_spelling() -> None:
 def test_bad_search_input_gets_the_search_usage(text: str) -> None:
     with pytest.raises(InputError) as info:
         parse(text)
-    assert grammar.USAGE["search"] in info.value.user_message
+    assert commands.USAGE["search"] in info.value.user_message
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_bad_search_input_gets_the_search_usage(text: str) -> None:
 )
 def test_numbers_are_normalised_to_e164(raw: str, e164: str) -> None:
     command = parse(f"info {raw}")
-    assert isinstance(command, grammar.Info)
+    assert isinstance(command, commands.Info)
     assert command.e164 == e164
 
 
@@ -78,7 +78,7 @@ def test_unparsable_numbers_get_the_usage(raw: str) -> None:
 
 def test_forward_splits_number_and_destination_even_with_spaces() -> None:
     command = parse("forward +44 20 7946 0123 +44 7400 123456")
-    assert isinstance(command, grammar.Forward)
+    assert isinstance(command, commands.Forward)
     assert (command.e164, command.destination) == ("+442079460123", "+447400123456")
     assert command.required_role is Role.buyer
 
@@ -92,7 +92,7 @@ def test_forward_destination_must_be_a_valid_number() -> None:
 
 def test_name_takes_the_rest_of_the_line() -> None:
     command = parse("name +442079460123 Support line <London>")
-    assert isinstance(command, grammar.Name)
+    assert isinstance(command, commands.Name)
     assert command.label == "Support line <London>"
     with pytest.raises(InputError):
         parse("name +442079460123 " + "x" * 61)
@@ -102,14 +102,14 @@ def test_adopt_needs_a_provider() -> None:
     with pytest.raises(InputError, match="Say which provider"):
         parse("adopt +442079460123")
     command = parse("adopt +442079460123 --provider sandbox")
-    assert isinstance(command, grammar.Adopt)
+    assert isinstance(command, commands.Adopt)
     assert command.provider == "sandbox"
 
 
 @pytest.mark.parametrize("mention", ["<@U123ABC|alice>", "<@U123ABC>", "U123ABC", "@U123ABC"])
 def test_grant_accepts_escaped_mentions_and_raw_ids(mention: str) -> None:
     command = parse(f"grant {mention} Buyer")
-    assert isinstance(command, grammar.Grant)
+    assert isinstance(command, commands.Grant)
     assert (command.user_id, command.role) == ("U123ABC", Role.buyer)
 
 
@@ -122,19 +122,19 @@ def test_grant_rejects_unknown_roles_and_plain_names() -> None:
 
 def test_budget_forms() -> None:
     read = parse("budget")
-    assert isinstance(read, grammar.Budget)
+    assert isinstance(read, commands.Budget)
     assert read.required_role is Role.viewer
     both = parse("budget 500 --auto-approve 20")
-    assert isinstance(both, grammar.Budget)
+    assert isinstance(both, commands.Budget)
     assert both.required_role is Role.admin
     assert both.budget == Money(amount=Decimal("500"), currency="USD")
     assert both.auto_approve == Money(amount=Decimal("20"), currency="USD")
     euros = parse("budget 19.99 EUR --auto-approve 5 GBP")
-    assert isinstance(euros, grammar.Budget)
+    assert isinstance(euros, commands.Budget)
     assert euros.budget == Money(amount=Decimal("19.99"), currency="EUR")
     assert euros.auto_approve == Money(amount=Decimal("5"), currency="GBP")
     off = parse("budget off --auto-approve none")
-    assert isinstance(off, grammar.Budget)
+    assert isinstance(off, commands.Budget)
     assert off.clear_budget
     assert off.clear_auto_approve
 

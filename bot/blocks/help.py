@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import context, header, section
-from bot.grammar import USAGE
+from bot.commands import USAGE
 from bot.models import Role
 from bot.replies import Reply
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import grammar
+from bot import commands, grammar
 from bot.blocks import ids
 from bot.errors import InputError
 from bot.replies import Reply
@@ -50,7 +50,7 @@ async def handle_search_submission(ack: AsyncAck, body: dict[str, Any], context:
             await ack(response_action="errors", errors={ids.COUNTRY: exc.user_message[:150]})
             return
         await ack()
-        assert isinstance(command, grammar.Search)
+        assert isinstance(command, commands.Search)
         try:
             channel = json.loads(view.get("private_metadata") or "{}").get("channel")
         except ValueError:
