@@ -34,7 +34,7 @@ from bot.commands import (
 )
 from bot.errors import InputError
 from bot.models import Feature, Money, NumberType, Role, SearchQuery
-from bot.numbers import normalise_country, parse_destination, parse_number
+from bot.phone import normalise_country, parse_destination, parse_number
 
 __all__ = ["parse"]
 

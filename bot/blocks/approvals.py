@@ -21,7 +21,7 @@ from bot.blocks.common import (
 from bot.blocks.purchase import spend_lines
 from bot.budget import BudgetSettings, MonthSpend
 from bot.models import Quote, show_money
-from bot.numbers import national_format
+from bot.phone import national_format
 from bot.replies import Reply
 
 __all__ = ["approval_closed", "approval_request", "deny_modal", "requester_notice"]

@@ -22,7 +22,7 @@ from bot.blocks.common import (
     type_text,
 )
 from bot.models import OwnedNumber, show_money
-from bot.numbers import national_format
+from bot.phone import national_format
 from bot.pool import PoolItem
 from bot.replies import Reply
 

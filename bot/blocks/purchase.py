@@ -21,7 +21,7 @@ from bot.blocks.common import (
 )
 from bot.budget import BudgetSettings, MonthSpend
 from bot.models import Money, OwnedNumber, Quote, show_money
-from bot.numbers import national_format
+from bot.phone import national_format
 from bot.replies import Reply
 
 __all__ = [

@@ -16,7 +16,7 @@ from bot.blocks.common import (
     type_text,
 )
 from bot.models import Offer, SearchQuery, format_costs
-from bot.numbers import national_format
+from bot.phone import national_format
 from bot.replies import Reply
 
 __all__ = ["offer_line", "search_results", "searching"]

@@ -29,7 +29,7 @@ import httpx
 from bot.config import parse_connection_string
 from bot.errors import NotSupported, OutcomeUnknown, ProviderError, ProviderRefused
 from bot.models import Feature, Hold, NumberType, Offer, OwnedNumber, SearchQuery
-from bot.numbers import calling_code, to_e164
+from bot.phone import calling_code, to_e164
 from bot.providers.azure_client import AzureClient, segment
 from bot.providers.azure_wire import (
     TYPES,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.models import Feature, Money, NumberType, OwnedNumber
-from bot.numbers import country_of, to_e164
+from bot.phone import country_of, to_e164
 
 __all__ = [
     "TYPES",

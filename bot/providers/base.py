@@ -37,6 +37,7 @@ class Capabilities(Frozen):
     monthly_cost: bool = True
     setup_cost: bool = True
     hold: bool = False  # Buy reserves the number at the provider until the quote expires
+    simulated: bool = False  # nothing real happens (the sandbox): every message says so
 
 
 class Order(Frozen):

@@ -29,7 +29,7 @@ from bot.errors import (
     ProviderUnavailable,
 )
 from bot.models import Feature, Offer, OwnedNumber, SearchQuery
-from bot.numbers import country_of
+from bot.phone import country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.flowroute_jsonapi import (
     TYPES,

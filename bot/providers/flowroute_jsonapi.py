@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from bot.models import Money, NumberType
-from bot.numbers import to_e164
+from bot.phone import to_e164
 
 __all__ = [
     "CURRENCY",

@@ -34,7 +34,7 @@ import phonenumbers
 
 from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
-from bot.numbers import calling_code, country_of
+from bot.phone import calling_code, country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.kazoo_api import KazooApi, body_of, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route

@@ -31,7 +31,7 @@ import httpx
 
 from bot import keys
 from bot.errors import ProviderAuthError, ProviderRefused, ProviderUnavailable
-from bot.numbers import to_e164
+from bot.phone import to_e164
 from bot.providers.http import ProviderHttp
 
 if TYPE_CHECKING:

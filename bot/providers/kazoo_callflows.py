@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.errors import ProviderError
-from bot.numbers import to_e164
+from bot.phone import to_e164
 from bot.providers.kazoo_api import KazooApi, body_of, e164_of, reason, succeeded
 
 __all__ = ["BOT_CALLFLOW", "Callflows", "Route"]

@@ -6,10 +6,11 @@ read-only from outside and refuses a duplicate name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot.errors import StaleAction
 from bot.providers.azure import AzureProvider
 from bot.providers.flowroute import FlowrouteProvider
 from bot.providers.kazoo import KazooProvider
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from bot.providers.base import NumberProvider
     from bot.store import RedisClient
 
-__all__ = ["PROVIDERS", "build_providers", "register"]
+__all__ = ["PROVIDERS", "ProviderSet", "build_providers", "register"]
 
 
 class ProviderClass(Protocol):
@@ -54,7 +55,42 @@ register(AzureProvider)
 register(KazooProvider)
 
 
-def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient) -> dict[str, NumberProvider]:
+class ProviderSet(Mapping[str, "NumberProvider"]):
+    """The enabled providers by name: the one lookup every service uses."""
+
+    def __init__(self, providers: Mapping[str, NumberProvider]) -> None:
+        self._providers = dict(providers)
+
+    def __getitem__(self, name: str) -> NumberProvider:
+        return self._providers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._providers)
+
+    def __len__(self) -> int:
+        return len(self._providers)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._providers)
+
+    def require(self, name: str) -> NumberProvider:
+        """The provider a stored quote, intent or pool number names, or one clear line."""
+        provider = self._providers.get(name)
+        if provider is None:
+            raise StaleAction(f"The provider {name} is not enabled on this bot (any more).")
+        return provider
+
+    def simulated(self, name: str) -> bool:
+        provider = self._providers.get(name)
+        return provider is not None and provider.capabilities.simulated
+
+    async def aclose(self) -> None:
+        for provider in self._providers.values():
+            await provider.aclose()
+
+
+def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient) -> ProviderSet:
     """The enabled providers: those with credentials, plus sandbox when asked or alone."""
     built: dict[str, NumberProvider] = {}
     for name, cls in PROVIDERS.items():
@@ -65,4 +101,4 @@ def build_providers(settings: Settings, *, http: httpx.AsyncClient, redis: Redis
             built[name] = provider
     if settings.sandbox or not built:
         built[SandboxProvider.name] = SandboxProvider(redis)
-    return built
+    return ProviderSet(built)

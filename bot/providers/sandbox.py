@@ -153,7 +153,7 @@ def generate(country: str, number_type: NumberType, pattern: str | None) -> list
 class SandboxProvider(BaseProvider):
     name: ClassVar[str] = "sandbox"
     label: ClassVar[str] = "sandbox"
-    capabilities: ClassVar[Capabilities] = Capabilities(rename=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(rename=False, simulated=True)
 
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis

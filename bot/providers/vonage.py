@@ -31,7 +31,7 @@ from bot.errors import (
     ProviderRefused,
 )
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
-from bot.numbers import calling_code, country_of, to_e164
+from bot.phone import calling_code, country_of, to_e164
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.http import ProviderHttp, raise_for_common_status
 

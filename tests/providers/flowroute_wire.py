@@ -22,7 +22,7 @@ import httpx
 import respx
 
 from bot.models import Feature, NumberType
-from bot.numbers import to_e164
+from bot.phone import to_e164
 from tests.providers.contract import Account, Listing
 
 __all__ = [

@@ -18,7 +18,7 @@ import httpx
 import respx
 
 from bot.models import NumberType
-from bot.numbers import to_e164
+from bot.phone import to_e164
 from tests.providers.contract import Account, Listing
 
 __all__ = ["API_KEY", "API_SECRET", "BASE_URL", "VonageWire", "form_of"]
