@@ -5,19 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
+from bot.access import RoleStore, usable_commands
 from bot.audit import AuditLog, entry_fields
-from bot.blocks.admin import audit_view, budget_view, roles_view
-from bot.blocks.help import help_view
 from bot.budget import BudgetStore
 from bot.commands import Budget
 from bot.errors import PermissionDenied
 from bot.models import Caller, Role, utcnow
-from bot.replies import Reply
-from bot.roles import RoleStore
+from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList, Spend
 
-__all__ = ["SMALL_EXPORT", "AdminService"]
-
-SMALL_EXPORT = 15  # entries shown inline as a code block; more become a CSV file
+__all__ = ["AdminService"]
 
 
 class AdminService:
@@ -26,62 +22,51 @@ class AdminService:
         self.audit = audit
         self.budget = budget
 
-    def help(self, role: Role | None) -> Reply:
-        return help_view(role, sorted(self.roles.bootstrap_admins))
+    def help(self, role: Role | None) -> Help:
+        return Help(role=role, usable=usable_commands(role), admins=tuple(sorted(self.roles.bootstrap_admins)))
 
-    async def list_roles(self, caller: Caller) -> Reply:
-        return roles_view(await self.roles.all(caller.team_id), self.roles.bootstrap_admins)
+    async def list_roles(self, caller: Caller) -> RoleList:
+        return RoleList(members=await self.roles.all(caller.team_id), bootstrap=self.roles.bootstrap_admins)
 
-    async def grant(self, caller: Caller, user_id: str, role: Role) -> Reply:
+    def _not_bootstrap(self, user_id: str) -> None:
         if self.roles.is_bootstrap_admin(user_id):
             raise PermissionDenied(f"<@{user_id}> is an admin through BOT_ADMINS; change that setting instead.")
+
+    async def grant(self, caller: Caller, user_id: str, role: Role) -> Granted:
+        self._not_bootstrap(user_id)
         await self.roles.grant(caller.team_id, user_id, role)
         await self.audit.record(
             caller.team_id, entry_fields(actor=caller.user_id, action="grant", detail=f"{user_id} → {role.value}")
         )
-        return Reply(text=f"<@{user_id}> is now a {role.value}.")
+        return Granted(user_id=user_id, role=role)
 
-    async def revoke(self, caller: Caller, user_id: str) -> Reply:
-        if self.roles.is_bootstrap_admin(user_id):
-            raise PermissionDenied(f"<@{user_id}> is an admin through BOT_ADMINS; change that setting instead.")
+    async def revoke(self, caller: Caller, user_id: str) -> Revoked:
+        self._not_bootstrap(user_id)
         previous = await self.roles.revoke(caller.team_id, user_id)
-        if previous is None:
-            return Reply(text=f"<@{user_id}> had no role; nothing changed.")
-        await self.audit.record(
-            caller.team_id,
-            entry_fields(actor=caller.user_id, action="revoke", detail=f"{user_id} was {previous.value}"),
-        )
-        return Reply(text=f"<@{user_id}> no longer has a role (was {previous.value}).")
+        if previous is not None:
+            await self.audit.record(
+                caller.team_id,
+                entry_fields(actor=caller.user_id, action="revoke", detail=f"{user_id} was {previous.value}"),
+            )
+        return Revoked(user_id=user_id, previous=previous)
 
-    async def show_audit(self, caller: Caller, count: int) -> Reply:
-        return audit_view(await self.audit.latest(caller.team_id, count))
+    async def show_audit(self, caller: Caller, count: int) -> AuditLatest:
+        return AuditLatest(entries=tuple(await self.audit.latest(caller.team_id, count)))
 
-    async def export_audit(self, caller: Caller) -> Reply:
-        """The whole log as CSV: a code block when small, else a file uploaded to the channel."""
+    async def export_audit(self, caller: Caller) -> AuditExport:
+        """The whole log as CSV."""
         entries = await self.audit.everything(caller.team_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["time_utc", "actor", "action", "number", "provider", "cost", "outcome", "detail"])
         for e in entries:
-            writer.writerow(
-                [
-                    e.at.isoformat(timespec="seconds"),
-                    e.actor,
-                    e.action,
-                    e.number,
-                    e.provider,
-                    e.cost,
-                    e.outcome,
-                    e.detail,
-                ]
-            )
-        content = buffer.getvalue()
-        if len(entries) <= SMALL_EXPORT and len(content) < 2500:
-            return Reply(text=f"Audit log ({len(entries)} entries):\n```\n{content}```")
+            at = e.at.isoformat(timespec="seconds")
+            writer.writerow([at, e.actor, e.action, e.number, e.provider, e.cost, e.outcome, e.detail])
         name = f"numberbot-audit-{caller.team_id}-{utcnow():%Y%m%d-%H%M}.csv"
-        return Reply(text=f"Audit log export: {len(entries)} entries in {name}.", files=[(name, content)])
+        return AuditExport(entries=len(entries), csv=buffer.getvalue(), filename=name)
 
-    async def show_or_set_budget(self, caller: Caller, command: Budget) -> Reply:
+    async def budget_status(self, caller: Caller, command: Budget) -> BudgetStatus:
+        """Show the budget; with changes (admins, checked by the gate) set it first."""
         if command.changes:
             await self.budget.update(
                 caller.team_id,
@@ -102,5 +87,5 @@ class AdminService:
             await self.audit.record(
                 caller.team_id, entry_fields(actor=caller.user_id, action="budget", detail=", ".join(changes))
             )
-        settings, spend = await self.budget.snapshot(caller.team_id)
-        return budget_view(settings, spend, changed=command.changes)
+        settings, month = await self.budget.snapshot(caller.team_id)
+        return BudgetStatus(spend=Spend(settings=settings, month=month), changed=command.changes)

@@ -38,10 +38,6 @@ class BudgetSettings(Frozen):
     budgets: dict[str, Money] = Field(default_factory=dict)
     auto_approve: dict[str, Money] = Field(default_factory=dict)
 
-    @property
-    def any_limit(self) -> bool:
-        return bool(self.budgets or self.auto_approve)
-
 
 class MonthSpend(Frozen):
     month: str

@@ -1,7 +1,7 @@
-"""The typed commands `/number` understands, the role each needs, and their usage lines.
+"""The typed commands `/number` understands and their usage lines.
 
-Each command class declares the role it needs (data, not code), so the dispatcher can check
-it in one Redis round trip before anything else happens.
+Each command names its row in the access table (`key`); what that row requires is declared
+once, in bot/access.py.
 """
 
 from __future__ import annotations
@@ -63,17 +63,16 @@ USAGE: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Command:
     name: ClassVar[str]
-    required: ClassVar[Role | None] = Role.viewer
 
     @property
-    def required_role(self) -> Role | None:
-        return self.required
+    def key(self) -> str:
+        """This command's row in the access table (bot.access.NEEDS)."""
+        return self.name
 
 
 @dataclass(frozen=True, slots=True)
 class Help(Command):
     name = "help"
-    required = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,6 @@ class Search(Command):
 class List(Command):
     name = "list"
     provider: str | None = None
-    page: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +104,6 @@ class Info(Command):
 @dataclass(frozen=True, slots=True)
 class Name(Command):
     name = "name"
-    required = Role.buyer
     e164: str
     label: str
 
@@ -114,7 +111,6 @@ class Name(Command):
 @dataclass(frozen=True, slots=True)
 class Forward(Command):
     name = "forward"
-    required = Role.buyer
     e164: str
     destination: str
 
@@ -122,14 +118,12 @@ class Forward(Command):
 @dataclass(frozen=True, slots=True)
 class Release(Command):
     name = "release"
-    required = Role.admin
     e164: str
 
 
 @dataclass(frozen=True, slots=True)
 class Adopt(Command):
     name = "adopt"
-    required = Role.admin
     e164: str
     provider: str
 
@@ -137,13 +131,11 @@ class Adopt(Command):
 @dataclass(frozen=True, slots=True)
 class Roles(Command):
     name = "roles"
-    required = Role.admin
 
 
 @dataclass(frozen=True, slots=True)
 class Grant(Command):
     name = "grant"
-    required = Role.admin
     user_id: str
     role: Role
 
@@ -151,21 +143,22 @@ class Grant(Command):
 @dataclass(frozen=True, slots=True)
 class Revoke(Command):
     name = "revoke"
-    required = Role.admin
     user_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class Audit(Command):
     name = "audit"
-    required = Role.approver
     count: int = 10
 
 
 @dataclass(frozen=True, slots=True)
 class AuditExport(Command):
     name = "audit"
-    required = Role.admin
+
+    @property
+    def key(self) -> str:
+        return "audit export"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,5 +176,5 @@ class Budget(Command):
         return bool(self.budget or self.auto_approve or self.clear_budget or self.clear_auto_approve)
 
     @property
-    def required_role(self) -> Role | None:
-        return Role.admin if self.changes else Role.viewer
+    def key(self) -> str:
+        return "budget set" if self.changes else "budget"

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot import keys
 from bot.audit import MAXLEN
-from bot.models import Operation
-from bot.quotes import new_id
+from bot.models import Operation, new_id
 from bot.store import STORAGE_ERRORS
 
 if TYPE_CHECKING:

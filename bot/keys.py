@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.errors import BotError
+
 __all__ = [
     "UnsafeKey",
     "approval",
@@ -37,13 +39,16 @@ __all__ = [
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 
-class UnsafeKey(ValueError):
+class UnsafeKey(BotError):
     """An id that cannot be part of a key: a forged or mangled button value, never ours."""
+
+    def __init__(self) -> None:
+        super().__init__("This button is not valid (any more); run the command again.")
 
 
 def _safe(part: str) -> str:
     if not _ID.match(part):
-        raise UnsafeKey("unsafe key part")
+        raise UnsafeKey()
     return part
 
 

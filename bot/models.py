@@ -7,6 +7,7 @@ strings, so nothing is rounded on the way).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "ApprovalRef",
     "Caller",
     "Feature",
     "Hold",
@@ -25,10 +27,12 @@ __all__ = [
     "Operation",
     "OwnedNumber",
     "PoolEntry",
+    "PoolItem",
     "Quote",
     "Role",
     "SearchQuery",
     "format_costs",
+    "new_id",
     "sum_by_currency",
     "utcnow",
 ]
@@ -36,6 +40,11 @@ __all__ = [
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """An unguessable id for quotes, searches, intents and operations (safe in a Redis key)."""
+    return secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
 
 
 class Frozen(BaseModel):
@@ -112,12 +121,17 @@ class Feature(StrEnum):
 
 
 class Caller(Frozen):
-    """Who is asking, and where to answer them; built by the Slack handlers."""
+    """Who is asking, and where to answer them; built by the Slack handlers.
+
+    `role` is what the one authorization check found (None: no role, which only a request
+    that needs none gets past); services read it and never assume one.
+    """
 
     team_id: str
     user_id: str
     channel_id: str | None = None
     response_url: str | None = None
+    role: Role | None = None
 
 
 class SearchQuery(Frozen):
@@ -196,6 +210,23 @@ class PoolEntry(Frozen):
     op_id: str | None = None
 
 
+class PoolItem(Frozen):
+    """A pool number with what the bot keeps beside it."""
+
+    entry: PoolEntry
+    name: str | None = None
+    forward_to: str | None = None
+    releasing: bool = False
+
+
+class ApprovalRef(Frozen):
+    """Who approved a purchase and where the approval message is (to update it later)."""
+
+    approved_by: str
+    channel: str = ""
+    ts: str = ""
+
+
 class Operation(Frozen):
     """A provider change recorded in Redis before the provider is asked (SPEC 4)."""
 
@@ -209,4 +240,5 @@ class Operation(Frozen):
     channel_id: str | None = None
     response_url: str | None = None
     started_at: datetime
-    state: dict[str, Any] = Field(default_factory=dict)  # provider checkpoint
+    approval: ApprovalRef | None = None  # an approved purchase
+    state: dict[str, Any] = Field(default_factory=dict)  # the provider's checkpoint

@@ -1,44 +1,39 @@
-"""Telling a user something outside the request that asked: for work resolved later.
+"""Telling people something outside the request that asked: for work resolved later.
 
 The original conversation is preferred (the message's response_url, which updates the
-confirmation in place); then an ephemeral message in the channel; then a DM.
+confirmation in place); then an ephemeral message in the channel; then a DM. Everything
+sent is an outcome rendered by bot.blocks and shaped by bot.replies.slack_args.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.replies import Reply
+from bot.blocks import render
+from bot.outcomes import Outcome
+from bot.replies import Reply, slack_args
 
-__all__ = ["Notifier", "message_kwargs"]
+__all__ = ["Notifier"]
 
 log = logging.getLogger(__name__)
-
-
-def message_kwargs(reply: Reply) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"text": reply.text}
-    if reply.blocks:
-        kwargs["blocks"] = reply.blocks
-    return kwargs
 
 
 class Notifier:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def post(self, channel_id: str, reply: Reply) -> str:
+    async def post(self, channel_id: str, outcome: Outcome) -> str:
         """Post a channel message; returns its ts (for later updates)."""
-        sent = await self.client.chat_postMessage(channel=channel_id, **message_kwargs(reply))
+        sent = await self.client.chat_postMessage(channel=channel_id, **slack_args(render(outcome), "api"))
         return str(sent["ts"])
 
-    async def update(self, channel_id: str, ts: str, reply: Reply) -> bool:
+    async def update(self, channel_id: str, ts: str, outcome: Outcome) -> bool:
         try:
-            await self.client.chat_update(channel=channel_id, ts=ts, **message_kwargs(reply))
+            await self.client.chat_update(channel=channel_id, ts=ts, **slack_args(render(outcome), "api"))
         except SlackApiError as exc:
             log.warning("could not update message", extra={"channel": channel_id, "error": exc.response.get("error")})
             return False
@@ -46,19 +41,17 @@ class Notifier:
 
     async def tell(
         self,
-        reply: Reply,
+        outcome: Outcome | Reply,
         *,
         user_id: str,
         response_url: str | None = None,
         channel_id: str | None = None,
     ) -> str:
-        """Deliver `reply`; returns how ("response_url", "ephemeral", "dm" or "failed")."""
+        """Deliver `outcome`; returns how ("response_url", "ephemeral", "dm" or "failed")."""
+        reply = outcome if isinstance(outcome, Reply) else render(outcome)
         if response_url:
             try:
-                webhook = AsyncWebhookClient(response_url, timeout=10)
-                sent = await webhook.send(
-                    **message_kwargs(reply), replace_original=reply.replace_original, response_type="ephemeral"
-                )
+                sent = await AsyncWebhookClient(response_url, timeout=10).send(**slack_args(reply, "respond"))
                 if sent.status_code == 200:
                     return "response_url"
                 log.warning("response_url refused", extra={"status": sent.status_code})
@@ -66,12 +59,12 @@ class Notifier:
                 log.warning("response_url failed", exc_info=True)
         if channel_id:
             try:
-                await self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message_kwargs(reply))
+                await self.client.chat_postEphemeral(channel=channel_id, user=user_id, **slack_args(reply, "api"))
                 return "ephemeral"
             except SlackApiError as exc:
                 log.warning("ephemeral failed", extra={"error": exc.response.get("error")})
         try:
-            await self.client.chat_postMessage(channel=user_id, **message_kwargs(reply))
+            await self.client.chat_postMessage(channel=user_id, **slack_args(reply, "api"))
             return "dm"
         except SlackApiError as exc:
             log.error("could not tell the user", extra={"user": user_id, "error": exc.response.get("error")})

@@ -1,21 +1,33 @@
 """The pool: numbers bought or adopted through the bot, with their names and forwarding.
 
-Purchase facts, friendly names, last forwarding target and releases in progress are four
-hashes of one team (one hash tag), so reading the whole pool is one round trip however
-large it is, and a name change never races a purchase record.
+`PoolStore` keeps purchase facts, friendly names, last forwarding target and releases in
+progress as four hashes of one team (one hash tag), so reading the whole pool is one round
+trip however large it is, and a name change never races a purchase record. `PoolService`
+answers list, info, name, forward and adopt, each joined with the provider's current state.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from bot import keys
-from bot.models import Frozen, PoolEntry
+from bot.audit import AuditLog, entry_fields
+from bot.errors import BotError, NotFound, NotSupported, StaleAction
+from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, utcnow
+from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
+from bot.providers.registry import ProviderSet
+from bot.store import STORAGE_ERRORS
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["PoolItem", "PoolStore"]
+__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore"]
+
+log = logging.getLogger(__name__)
+
+READ_TIMEOUT = 10.0
 
 # Set a field only for a number that is in the pool.
 _SET_IF_POOLED = """
@@ -23,13 +35,6 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 """
-
-
-class PoolItem(Frozen):
-    entry: PoolEntry
-    name: str | None = None
-    forward_to: str | None = None
-    releasing: bool = False
 
 
 class PoolStore:
@@ -78,3 +83,138 @@ class PoolStore:
     async def adopt(self, team_id: str, entry: PoolEntry) -> bool:
         """Add a number the account already owns; False when it is already in the pool."""
         return bool(await self.redis.hsetnx(keys.pool(team_id), entry.e164, entry.model_dump_json()))
+
+
+class PoolService:
+    def __init__(
+        self,
+        *,
+        providers: ProviderSet,
+        pool: PoolStore,
+        audit: AuditLog,
+        timeout: float = READ_TIMEOUT,
+    ) -> None:
+        self.providers = providers
+        self.pool = pool
+        self.audit = audit
+        self.timeout = timeout
+
+    @property
+    def simulated(self) -> frozenset[str]:
+        return self.providers.simulated_names
+
+    async def _pooled(self, caller: Caller, e164: str) -> PoolItem:
+        item = await self.pool.item(caller.team_id, e164)
+        if item is None:
+            raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
+        return item
+
+    async def _account(self, name: str) -> dict[str, OwnedNumber] | str:
+        """Everything the provider has, or the one-line reason it could not say."""
+        provider = self.providers.get(name)
+        if provider is None:
+            return f"{name} is not enabled, so its numbers could not be checked"
+        try:
+            async with asyncio.timeout(self.timeout):
+                numbers = await provider.list()
+        except BotError as exc:
+            return f"{exc.user_message} (showing what the bot recorded)"
+        except TimeoutError:
+            return f"{provider.label}: no answer within {self.timeout:g} s (showing what the bot recorded)"
+        except STORAGE_ERRORS:
+            return f"{provider.label}: storage unavailable (showing what the bot recorded)"
+        return {n.e164: n for n in numbers}
+
+    async def list_page(self, caller: Caller, *, provider: str | None, page: int, turned: bool = False) -> PoolPage:
+        items = [i for i in await self.pool.items(caller.team_id) if provider is None or i.entry.provider == provider]
+        names = sorted({i.entry.provider for i in items})
+        accounts = dict(zip(names, await asyncio.gather(*(self._account(n) for n in names)), strict=True))
+        notes = tuple(a for a in accounts.values() if isinstance(a, str))
+        rows = []
+        for item in items:
+            account = accounts[item.entry.provider]
+            live = account.get(item.entry.e164) if isinstance(account, dict) else None
+            rows.append(PoolRow(item=item, live=live, known=isinstance(account, dict)))
+        return PoolPage(
+            rows=tuple(rows), page=page, provider=provider, notes=notes, turned=turned, simulated=self.simulated
+        )
+
+    async def info(self, caller: Caller, e164: str) -> NumberInfo:
+        item = await self._pooled(caller, e164)
+        note = None
+        live = None
+        known = False
+        try:
+            provider = self.providers.require(item.entry.provider)
+            async with asyncio.timeout(self.timeout):
+                live = await provider.get(e164)
+            known = True
+        except BotError as exc:
+            note = f"{exc.user_message} (showing what the bot recorded)"
+        except TimeoutError:
+            note = f"{item.entry.provider}: no answer within {self.timeout:g} s (showing what the bot recorded)"
+        return NumberInfo(row=PoolRow(item=item, live=live, known=known), note=note, simulated=self.simulated)
+
+    async def name(self, caller: Caller, e164: str, label: str) -> Named:
+        item = await self._pooled(caller, e164)
+        if not await self.pool.set_name(caller.team_id, e164, label):
+            raise NotFound(f"{e164} left the pool meanwhile.")
+        note = None
+        provider = self.providers.get(item.entry.provider)
+        if provider is not None and provider.capabilities.rename:
+            try:
+                await provider.rename(e164, label)
+            except BotError as exc:
+                note = f"{provider.label} was not updated: {exc.user_message}"
+        await self.audit.record(
+            caller.team_id,
+            entry_fields(
+                actor=caller.user_id,
+                action="name",
+                number=e164,
+                provider=item.entry.provider,
+                outcome="saved in bot only" if note else "ok",
+                detail=label,
+            ),
+        )
+        return Named(e164=e164, name=label, provider_note=note)
+
+    async def forward(self, caller: Caller, e164: str, destination: str) -> Forwarded:
+        item = await self._pooled(caller, e164)
+        provider = self.providers.require(item.entry.provider)
+        if not provider.capabilities.forward:
+            raise NotSupported(provider.label, f"{provider.label} numbers have no call forwarding the bot can set")
+        audit = {"actor": caller.user_id, "action": "forward", "number": e164, "provider": provider.name}
+        try:
+            await provider.forward(e164, destination)
+        except BotError as exc:
+            detail = f"to {destination}: {exc.user_message}"
+            await self.audit.record(caller.team_id, entry_fields(**audit, outcome="failed", detail=detail))
+            raise
+        await self.pool.set_forward(caller.team_id, e164, destination)
+        await self.audit.record(caller.team_id, entry_fields(**audit, detail=f"to {destination}"))
+        return Forwarded(e164=e164, destination=destination, provider=provider.name, simulated=self.simulated)
+
+    async def adopt(self, caller: Caller, e164: str, provider_name: str) -> Adopted:
+        provider = self.providers.require(provider_name)
+        owned = await provider.get(e164)
+        if owned is None:
+            raise NotFound(f"{provider.label} says the account does not have {e164}, so it cannot be adopted.")
+        entry = PoolEntry(
+            e164=e164,
+            provider=provider.name,
+            country=owned.country,
+            monthly=owned.monthly,
+            bought_by=caller.user_id,
+            bought_at=utcnow(),
+            adopted=True,
+        )
+        if not await self.pool.adopt(caller.team_id, entry):
+            raise StaleAction(f"{e164} is already in the pool.")
+        if owned.forward_to:
+            await self.pool.set_forward(caller.team_id, e164, owned.forward_to)
+        await self.audit.record(
+            caller.team_id,
+            entry_fields(actor=caller.user_id, action="adopt", number=e164, provider=provider.name, cost=owned.monthly),
+        )
+        return Adopted(e164=e164, provider=provider.name, simulated=self.simulated)

@@ -1,96 +1,151 @@
 """Buy → quote → confirm → exactly one purchase.
 
-The quote (number, provider, price, requester, expiry) is stored server-side. Confirming
-re-checks the clicker, then claims the quote and records the purchase as in flight in one
-atomic step (bot.journal) before the provider is asked. An ambiguous answer is resolved by
-asking the provider whether the account owns the number, never by buying again.
+The quote (number, provider, price, requester, expiry) is stored server-side (`QuoteStore`);
+buttons carry only its id. Confirming re-checks the clicker, then claims the quote and
+records the purchase as in flight in one atomic step (bot.journal) before the provider is
+asked. An ambiguous answer is resolved by asking the provider whether the account owns the
+number, never by buying again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot import keys
 from bot.audit import quote_fields
-from bot.blocks.common import provider_text
-from bot.blocks.purchase import bought, confirmation, purchase_failed, purchase_pending
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
 from bot.errors import BotError, ChargesRequired, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import Finish, Journal, JournalProgress
-from bot.models import Caller, Offer, Operation, OwnedNumber, PoolEntry, Quote, Role, utcnow
-from bot.providers.base import NumberProvider, Order
-from bot.quotes import QuoteStore, new_id
-from bot.replies import Reply
+from bot.keys import UnsafeKey
+from bot.models import ApprovalRef, Caller, Offer, Operation, OwnedNumber, PoolEntry, Quote, new_id, utcnow
+from bot.outcomes import (
+    Bought,
+    Outcome,
+    PurchaseFailed,
+    PurchasePending,
+    PurchaseResult,
+    QuoteCancelled,
+    Quoted,
+    Requoted,
+    Spend,
+)
+from bot.providers.base import Order
+from bot.providers.registry import ProviderSet
+from bot.search import SearchStore
 
-__all__ = ["Outcome", "PurchaseService"]
+if TYPE_CHECKING:
+    from bot.store import RedisClient
+
+__all__ = ["NOT_OWNED_GRACE", "Progress", "PurchaseService", "QuoteStore"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[Reply], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a purchase attempt ended, and what to tell the buyer."""
-
-    status: Literal["bought", "failed", "pending", "charges"]
-    reply: Reply
-    quote: Quote
-    new_quote: Quote | None = None  # "charges": the priced second confirmation
-    reason: str = ""
-
+Progress = Callable[[Outcome], Awaitable[None]]  # shows how a long click is going
 
 # A lapsed purchase younger than this is not declared "not bought" yet: the provider may
 # still be completing a request the dead process sent just before it died.
 NOT_OWNED_GRACE = timedelta(seconds=10)
+
+# Take a quote away from whoever asked for it (cancel), unless a purchase claimed it.
+_TAKE_QUOTE = """
+local q = redis.call('GET', KEYS[1])
+if not q then return false end
+redis.call('DEL', KEYS[1])
+return q
+"""
+
+
+class QuoteStore:
+    """Quotes, each with its expiry; a claim compares the stored JSON, so a changed quote is never bought."""
+
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+        self._take = redis.register_script(_TAKE_QUOTE)
+
+    async def save(self, quote: Quote, ttl_seconds: int) -> None:
+        await self.redis.set(keys.quote(quote.team_id, quote.id), quote.model_dump_json(), ex=ttl_seconds)
+
+    async def raw(self, team_id: str, quote_id: str) -> str | None:
+        return await self.redis.get(keys.quote(team_id, quote_id))  # type: ignore[no-any-return]
+
+    async def get(self, team_id: str, quote_id: str) -> Quote | None:
+        raw = await self.raw(team_id, quote_id)
+        return Quote.model_validate_json(raw) if raw else None
+
+    async def take(self, team_id: str, quote_id: str) -> Quote | None:
+        """Remove a quote atomically (cancel, deny); None when it expired or was claimed."""
+        raw = await self._take(keys=[keys.quote(team_id, quote_id)])
+        return Quote.model_validate_json(raw) if raw else None
+
+
+async def _quiet(_: Outcome) -> None:
+    return None
 
 
 class PurchaseService:
     def __init__(
         self,
         *,
-        providers: Mapping[str, NumberProvider],
+        providers: ProviderSet,
+        searches: SearchStore,
         quotes: QuoteStore,
         journal: Journal,
         budget: BudgetStore,
         quote_ttl: int,
+        grace: timedelta = NOT_OWNED_GRACE,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.providers = providers
+        self.searches = searches
         self.quotes = quotes
         self.journal = journal
         self.budget = budget
         self.quote_ttl = quote_ttl
+        self.grace = grace
+        self.clock = clock
+        self.sleep = sleep
 
-    def _provider(self, name: str) -> NumberProvider:
-        provider = self.providers.get(name)
-        if provider is None:
-            raise StaleAction(f"The provider {name} is not enabled on this bot any more.")
-        return provider
+    async def _spend(self, team_id: str) -> Spend:
+        settings, month = await self.budget.snapshot(team_id)
+        return Spend(settings=settings, month=month)
+
+    def _reasons(self, caller: Caller, quote: Quote, spend: Spend) -> tuple[str, ...]:
+        if caller.role is None:  # the gate lets no one without a role this far; never assume one
+            raise PermissionDenied("Buying a number needs a numberbot role; ask an admin.")
+        return tuple(
+            approval_reasons(
+                role=caller.role,
+                offer=quote.offer,
+                charges=quote.charges(),
+                settings=spend.settings,
+                spend=spend.month,
+            )
+        )
 
     # -- Buy ------------------------------------------------------------------------
 
-    async def quote(self, caller: Caller, role: Role, offer_ref: str) -> Reply:
+    async def quote(self, caller: Caller, offer_ref: str) -> Quoted:
         """The Buy button: price the chosen offer for this user and ask them to confirm."""
         search_id, _, index = offer_ref.partition(":")
         try:
-            offer = await self.quotes.offer(caller.team_id, search_id, index)
-        except ValueError:
+            offer = await self.searches.offer(caller.team_id, search_id, index)
+        except UnsafeKey:  # a forged value: it names no search of ours
             offer = None
         if offer is None:
             raise StaleAction("These search results have expired; run the search again.")
-        return await self.quote_offer(caller, role, offer)
+        return await self.quote_offer(caller, offer)
 
-    async def quote_offer(self, caller: Caller, role: Role, offer: Offer) -> Reply:
+    async def quote_offer(self, caller: Caller, offer: Offer) -> Quoted:
         """A fresh quote for an offer the server already holds (search result or earlier quote)."""
-        provider = self._provider(offer.provider)
+        provider = self.providers.require(offer.provider)
         hold = await provider.hold(offer)
-        settings, spend = await self.budget.snapshot(caller.team_id)
-        now = utcnow()
+        spend = await self._spend(caller.team_id)
+        now = self.clock()
         expires = now + timedelta(seconds=self.quote_ttl)
         if hold is not None and hold.expires_at is not None:
             expires = min(expires, hold.expires_at)
@@ -104,19 +159,12 @@ class PurchaseService:
             created_at=now,
             expires_at=expires,
         )
-        quote = draft.model_copy(
-            update={
-                "approval_reasons": tuple(
-                    approval_reasons(role=role, offer=offer, charges=draft.charges(), settings=settings, spend=spend)
-                )
-            }
-        )
-        ttl = max(1, int((expires - now).total_seconds()))
-        await self.quotes.save_quote(quote, ttl)
-        return confirmation(quote, settings=settings, spend=spend)
+        quote = draft.model_copy(update={"approval_reasons": self._reasons(caller, draft, spend)})
+        await self.quotes.save(quote, max(1, int((expires - now).total_seconds())))
+        return Quoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)
 
-    async def cancel(self, caller: Caller, quote_id: str) -> Reply:
-        quote = await self.quotes.quote(caller.team_id, quote_id)
+    async def cancel(self, caller: Caller, quote_id: str) -> QuoteCancelled:
+        quote = await self.quotes.get(caller.team_id, quote_id)
         if quote is None:
             raise await self._stale(caller.team_id, quote_id)
         if quote.user_id != caller.user_id:
@@ -124,14 +172,18 @@ class PurchaseService:
         taken = await self.quotes.take(caller.team_id, quote_id)
         if taken is None:
             raise await self._stale(caller.team_id, quote_id)
-        note = ""
-        if taken.hold is not None:
-            try:
-                await self._provider(taken.offer.provider).unhold(taken.hold)
-            except BotError as exc:
-                note = f" (the reservation could not be given back: {exc.user_message}; it expires by itself)"
-        text = f"Cancelled: {taken.offer.e164} was not bought{note}."
-        return Reply(text=text, replace_original=True)
+        return QuoteCancelled(e164=taken.offer.e164, unhold_error=await self.unhold(taken))
+
+    async def unhold(self, quote: Quote) -> str | None:
+        """Give a quote's reservation back; the reason when that failed (it then lapses by itself)."""
+        if quote.hold is None:
+            return None
+        try:
+            await self.providers.require(quote.offer.provider).unhold(quote.hold)
+        except BotError as exc:
+            log.warning("could not give a reservation back", extra={"quote": quote.id})
+            return exc.user_message
+        return None
 
     async def _stale(self, team_id: str, quote_id: str) -> BotError:
         """Why a quote is no longer there: already used (and how it went) or expired."""
@@ -145,30 +197,26 @@ class PurchaseService:
 
     # -- Confirm --------------------------------------------------------------------
 
-    async def confirm(self, caller: Caller, role: Role, quote_id: str, *, progress: Progress) -> Reply:
+    async def confirm(self, caller: Caller, quote_id: str, *, progress: Progress) -> PurchaseResult:
         """The Confirm button: re-check, claim exactly once, buy, record."""
         team = caller.team_id
-        raw = await self.quotes.raw_quote(team, quote_id)
+        raw = await self.quotes.raw(team, quote_id)
         if raw is None:
             raise await self._stale(team, quote_id)
         quote = Quote.model_validate_json(raw)
         if quote.user_id != caller.user_id:
             raise PermissionDenied(f"Only <@{quote.user_id}>, who asked for this quote, can confirm it.")
-        if quote.expires_at <= utcnow():
+        if quote.expires_at <= self.clock():
             raise StaleAction("This quote has expired; search and press Buy again for a fresh one.")
-        settings, spend = await self.budget.snapshot(team)
-        reasons = approval_reasons(
-            role=role, offer=quote.offer, charges=quote.charges(), settings=settings, spend=spend
-        )
+        spend = await self._spend(team)
+        reasons = self._reasons(caller, quote, spend)
         if reasons:
             # Spend or limits changed since the quote was made: it needs an approver now.
-            if tuple(reasons) != quote.approval_reasons:
-                quote = quote.model_copy(update={"approval_reasons": tuple(reasons)})
-                ttl = max(1, int((quote.expires_at - utcnow()).total_seconds()))
-                await self.quotes.save_quote(quote, ttl)
-            return confirmation(quote, settings=settings, spend=spend).replacing()
-        outcome = await self.buy(quote, raw=raw, caller=caller, progress=progress)
-        return outcome.reply
+            if reasons != quote.approval_reasons:
+                quote = quote.model_copy(update={"approval_reasons": reasons})
+                await self.quotes.save(quote, max(1, int((quote.expires_at - self.clock()).total_seconds())))
+            return Requoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)
+        return await self.buy(quote, raw=raw, caller=caller, progress=progress)
 
     async def buy(
         self,
@@ -176,13 +224,13 @@ class PurchaseService:
         *,
         raw: str,
         caller: Caller,
-        progress: Progress,
-        approval: dict[str, str] | None = None,
-    ) -> Outcome:
+        progress: Progress = _quiet,
+        approval: ApprovalRef | None = None,
+    ) -> PurchaseResult:
         """Claim the quote and buy; shared by direct confirmation and approval.
 
-        `approval` (approved_by, and where the approval message is) is kept with the
-        operation so whoever finishes it can say who approved and update that message.
+        `approval` is kept with the operation so whoever finishes it can say who approved
+        and update the approval message.
         """
         op = Operation(
             id=quote.id,
@@ -194,8 +242,8 @@ class PurchaseService:
             quote=quote,
             channel_id=caller.channel_id or quote.channel_id,
             response_url=caller.response_url,
-            started_at=utcnow(),
-            state=dict(approval or {}),
+            started_at=self.clock(),
+            approval=approval,
         )
         claim = await self.journal.claim(
             op,
@@ -210,14 +258,18 @@ class PurchaseService:
             raise StaleAction("This quote changed while you clicked; look at it again and confirm.")
         if claim != "ok":
             raise await self._stale(quote.team_id, quote.id)
-        await progress(purchase_pending(quote, "buying…"))
-        return await self._run(op, {})
+        await progress(PurchasePending(quote=quote, message="buying…", simulated=self.providers.simulated_names))
+        return await self._run(op)
 
-    async def _run(self, op: Operation, state: dict[str, Any]) -> Outcome:
+    def _order(self, op: Operation) -> Order:
         assert op.quote is not None
-        provider = self._provider(op.provider)
-        order = Order(op_id=op.id, offer=op.quote.offer, hold=op.quote.hold, accepted_charges=op.quote.accepted_charges)
-        tracker = JournalProgress(self.journal, op, state)
+        quote = op.quote
+        return Order(op_id=op.id, offer=quote.offer, hold=quote.hold, accepted_charges=quote.accepted_charges)
+
+    async def _run(self, op: Operation) -> PurchaseResult:
+        provider = self.providers.require(op.provider)
+        order = self._order(op)
+        tracker = JournalProgress(self.journal, op, {})
         async with self.journal.lease(op):
             try:
                 owned = await provider.buy(order, tracker)
@@ -233,37 +285,39 @@ class PurchaseService:
                 return await self._check(op, order, tracker)
             return await self._complete(op, owned)
 
-    async def _check(self, op: Operation, order: Order, tracker: JournalProgress) -> Outcome:
+    def _young(self, op: Operation) -> float:
+        """Seconds left of the grace period, during which "not owned" is not believed yet."""
+        return (self.grace - (self.clock() - op.started_at)).total_seconds()
+
+    async def _check(self, op: Operation, order: Order, tracker: JournalProgress) -> PurchaseResult:
         """The answer was lost: ask whether the account owns the number now.
 
         "Not owned" is believed only once the grace period has passed since the request, so a
         buy still being processed at the provider is not declared failed too early.
         """
         assert op.quote is not None
-        provider = self._provider(op.provider)
+        provider = self.providers.require(op.provider)
         try:
             owned = await provider.check_purchase(order, tracker)
-            young = NOT_OWNED_GRACE - (utcnow() - op.started_at)
-            if owned is None and young.total_seconds() > 0:
-                await asyncio.sleep(young.total_seconds())
+            if owned is None and self._young(op) > 0:
+                await self.sleep(self._young(op))
                 owned = await provider.check_purchase(order, tracker)
         except BotError as exc:
             log.warning("purchase outcome still unknown", extra={"op": op.id, "reason": exc.user_message})
-            reply = purchase_pending(
-                op.quote,
+            message = (
                 f"{provider.label} has not said whether the purchase went through; "
-                "the bot keeps checking and will report the outcome here.",
+                "the bot keeps checking and will report the outcome here."
             )
-            return Outcome("pending", reply, op.quote, reason=exc.user_message)
+            return PurchasePending(quote=op.quote, message=message, simulated=self.providers.simulated_names)
         if owned is None:
             return await self._fail(op, f"{provider.label} says the account does not have the number")
         return await self._complete(op, owned)
 
-    async def _complete(self, op: Operation, owned: OwnedNumber | None) -> Outcome:
+    async def _complete(self, op: Operation, owned: OwnedNumber | None) -> Bought:
         quote = op.quote
         assert quote is not None
         offer = quote.offer
-        now = utcnow()
+        now = self.clock()
         entry = PoolEntry(
             e164=offer.e164,
             provider=offer.provider,
@@ -274,52 +328,51 @@ class PurchaseService:
             bought_at=now,
             op_id=op.id,
         )
-        charges = quote.charges()
-        outcome = f"bought {offer.e164}"
         result = await self.journal.finish(
             op,
             Finish(
                 status="bought",
-                outcome=outcome,
+                outcome=f"bought {offer.e164}",
                 allowed_from=("inflight", "failed"),  # a buy that really happened always wins
                 sets=[
                     (keys.pool(op.team_id), offer.e164, entry.model_dump_json()),
-                    (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(charges)),
+                    (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(quote.charges())),
                 ],
                 audit=quote_fields(
                     quote,
                     actor=op.user_id,
                     action="buy",
                     outcome="bought",
-                    detail=f"approved by {op.state['approved_by']}" if op.state.get("approved_by") else None,
+                    detail=f"approved by {op.approval.approved_by}" if op.approval else None,
                 ),
             ),
         )
         log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
-        return Outcome("bought", bought(quote, owned, op.user_id), quote)
+        return Bought(quote=quote, owned=owned, buyer=op.user_id, simulated=self.providers.simulated_names)
 
-    async def _not_bought(self, op: Operation, status: str, outcome: str, *, detail: str, cost: Any = None) -> None:
+    async def _not_bought(
+        self, op: Operation, status: str, outcome: str, *, detail: str, cost: list | None = None
+    ) -> None:
         """End an operation that bought nothing: recorded once, with its audit entry."""
         assert op.quote is not None
         audit = quote_fields(op.quote, actor=op.user_id, action="buy", outcome=outcome, detail=detail, cost=cost)
         await self.journal.finish(op, Finish(status=status, outcome=f"not bought: {detail}", audit=audit))
 
-    async def _fail(self, op: Operation, reason: str) -> Outcome:
+    async def _fail(self, op: Operation, reason: str) -> PurchaseFailed:
         assert op.quote is not None
         await self._not_bought(op, "failed", "failed", detail=reason)
-        return Outcome("failed", purchase_failed(op.quote, reason), op.quote, reason=reason)
+        return PurchaseFailed(quote=op.quote, reason=reason, simulated=self.providers.simulated_names)
 
-    async def _ask_for_charges(self, op: Operation, exc: ChargesRequired) -> Outcome:
+    async def _ask_for_charges(self, op: Operation, exc: ChargesRequired) -> PurchaseResult:
         """The provider wants charges accepted: nothing bought; a second, priced confirmation."""
         quote = op.quote
         assert quote is not None
-        await self._not_bought(
-            op, "charges", "charges required", detail=exc.detail or exc.user_message, cost=exc.charges or []
-        )
+        charges = [exc.charges] if exc.charges is not None else []
+        await self._not_bought(op, "charges", "charges required", detail=exc.detail or exc.user_message, cost=charges)
         if exc.charges is None:
-            return Outcome("failed", purchase_failed(quote, exc.user_message), quote, reason=exc.user_message)
-        settings, spend = await self.budget.snapshot(op.team_id)
-        now = utcnow()
+            return PurchaseFailed(quote=quote, reason=exc.user_message, simulated=self.providers.simulated_names)
+        spend = await self._spend(op.team_id)
+        now = self.clock()
         again = quote.model_copy(
             update={
                 "id": new_id(),
@@ -328,22 +381,18 @@ class PurchaseService:
                 "expires_at": now + timedelta(seconds=self.quote_ttl),
             }
         )
-        await self.quotes.save_quote(again, self.quote_ttl)
-        where = provider_text(op.provider)
-        note = f"{where} asks for {exc.charges.display()} to activate this number. {exc.detail}".strip()
-        reply = confirmation(again, settings=settings, spend=spend, charges_note=note).replacing()
-        return Outcome("charges", reply, quote, new_quote=again, reason=note)
+        await self.quotes.save(again, self.quote_ttl)
+        return Requoted(quote=again, spend=spend, charges_detail=exc.detail, simulated=self.providers.simulated_names)
 
     # -- Recovery -------------------------------------------------------------------
 
-    async def resume(self, op: Operation, state: dict[str, Any]) -> Outcome | None:
+    async def resume(self, op: Operation, state: dict[str, object]) -> PurchaseResult | None:
         """Resolve a purchase whose process died: ask the provider, never buy again.
 
-        Returns the message for the buyer, or None while the provider still cannot say.
+        Returns what the buyer is told, or None while the provider still cannot say.
         """
-        assert op.quote is not None
-        provider = self._provider(op.provider)
-        order = Order(op_id=op.id, offer=op.quote.offer, hold=op.quote.hold, accepted_charges=op.quote.accepted_charges)
+        provider = self.providers.require(op.provider)
+        order = self._order(op)
         tracker = JournalProgress(self.journal, op, state)
         async with self.journal.lease(op):
             try:
@@ -352,7 +401,7 @@ class PurchaseService:
                 log.warning("lapsed purchase still unresolved", extra={"op": op.id, "reason": exc.user_message})
                 return None
             if owned is None:
-                if utcnow() - op.started_at < NOT_OWNED_GRACE:
+                if self._young(op) > 0:
                     return None
                 return await self._fail(op, f"{provider.label} says the account does not have the number")
             return await self._complete(op, owned)

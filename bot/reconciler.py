@@ -11,10 +11,10 @@ import asyncio
 import logging
 
 from bot.approvals import ApprovalService
-from bot.blocks.approvals import approval_closed
 from bot.errors import BotError
 from bot.journal import Journal
 from bot.notify import Notifier
+from bot.outcomes import ApprovalClosed, ApprovalDecision, Outcome
 from bot.purchases import PurchaseService
 from bot.releases import ReleaseService
 from bot.store import STORAGE_ERRORS
@@ -55,28 +55,30 @@ class Reconciler:
                 continue
             op, state, _ = loaded
             log.info("taking over lapsed operation", extra={"op": op_id, "kind": op.kind, "team": team_id})
+            outcome: Outcome | None
             try:
                 if op.kind == "purchase":
                     outcome = await self.purchases.resume(op, state)
-                    reply = outcome.reply if outcome is not None else None
-                    if outcome is not None and op.state.get("approval_ts"):
+                    if outcome is not None and op.approval is not None and op.approval.ts and op.quote:
                         # An approved purchase: its approval message shows the outcome too.
-                        verdict = f"✅ Approved by <@{op.state.get('approved_by')}>: {outcome.reply.text}"
+                        decision = ApprovalDecision(
+                            quote=op.quote, decision="approved", by=op.approval.approved_by, purchase=outcome
+                        )
                         await self.notifier.update(
-                            op.state["approval_channel"],
-                            op.state["approval_ts"],
-                            approval_closed(outcome.quote, verdict),
+                            op.approval.channel,
+                            op.approval.ts,
+                            ApprovalClosed(decision=decision, simulated=outcome.simulated),
                         )
                 else:
-                    reply = await self.releases.resume(op, state)
+                    outcome = await self.releases.resume(op, state)
             except BotError as exc:
                 log.warning("lapsed operation not resolvable yet", extra={"op": op_id, "reason": exc.user_message})
                 continue
-            if reply is None:
+            if outcome is None:
                 continue
             settled += 1
             how = await self.notifier.tell(
-                reply, user_id=op.user_id, response_url=op.response_url, channel_id=op.channel_id
+                outcome, user_id=op.user_id, response_url=op.response_url, channel_id=op.channel_id
             )
             log.info("lapsed operation resolved", extra={"op": op_id, "told": how})
         return settled

@@ -1,64 +1,85 @@
 """`release`: a confirmation, then the provider's release, then the number leaves the pool.
 
-The release is journaled like a purchase: the intent is claimed and recorded in flight in one
-step (the number is marked as releasing), so a double click releases once, and a process
-that dies half-way leaves something the reconciler can finish by asking the provider.
+The release is journaled like a purchase: the intent (`IntentStore`) is claimed and
+recorded in flight in one step (the number is marked as releasing), so a double click
+releases once, and a process that dies half-way leaves something the reconciler can finish
+by asking the provider.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import keys
 from bot.audit import entry_fields
-from bot.blocks.common import provider_text
-from bot.blocks.pool import release_confirmation, released
 from bot.errors import BotError, NotFound, NotSupported, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import Finish, Journal, JournalProgress
-from bot.models import Caller, Operation, utcnow
+from bot.models import Caller, Frozen, Operation, new_id, utcnow
+from bot.outcomes import ReleaseCancelled, Released, ReleaseFailed, ReleasePending, ReleasePrompt, Releasing
 from bot.pool import PoolStore
 from bot.providers.base import NumberProvider
-from bot.quotes import QuoteStore, ReleaseIntent, new_id
-from bot.replies import Reply
+from bot.providers.registry import ProviderSet
+from bot.purchases import Progress
 
-__all__ = ["ReleaseService"]
+if TYPE_CHECKING:
+    from bot.store import RedisClient
+
+__all__ = ["INTENT_TTL", "IntentStore", "ReleaseIntent", "ReleaseService"]
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[Reply], Awaitable[None]]
+INTENT_TTL = 10 * 60
+
+ReleaseResult = Released | ReleaseFailed | ReleasePending
+
+
+class ReleaseIntent(Frozen):
+    """What the Release button will release; the button carries only its id."""
+
+    id: str
+    team_id: str
+    user_id: str
+    e164: str
+    provider: str
+
+
+class IntentStore:
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+
+    async def save(self, intent: ReleaseIntent) -> None:
+        await self.redis.set(keys.intent(intent.team_id, intent.id), intent.model_dump_json(), ex=INTENT_TTL)
+
+    async def raw(self, team_id: str, intent_id: str) -> str | None:
+        return await self.redis.get(keys.intent(team_id, intent_id))  # type: ignore[no-any-return]
+
+    async def get(self, team_id: str, intent_id: str) -> ReleaseIntent | None:
+        raw = await self.raw(team_id, intent_id)
+        return ReleaseIntent.model_validate_json(raw) if raw else None
+
+    async def drop(self, team_id: str, intent_id: str) -> bool:
+        return bool(await self.redis.delete(keys.intent(team_id, intent_id)))
 
 
 class ReleaseService:
-    def __init__(
-        self,
-        *,
-        providers: Mapping[str, NumberProvider],
-        pool: PoolStore,
-        quotes: QuoteStore,
-        journal: Journal,
-    ) -> None:
+    def __init__(self, *, providers: ProviderSet, pool: PoolStore, intents: IntentStore, journal: Journal) -> None:
         self.providers = providers
         self.pool = pool
-        self.quotes = quotes
+        self.intents = intents
         self.journal = journal
 
-    def _provider(self, name: str) -> NumberProvider:
-        provider = self.providers.get(name)
-        if provider is None:
-            raise StaleAction(
-                f"The provider {name} is not enabled on this bot, so its numbers cannot be released here."
-            )
-        return provider
+    @property
+    def simulated(self) -> frozenset[str]:
+        return self.providers.simulated_names
 
-    async def prompt(self, caller: Caller, e164: str) -> Reply:
+    async def prompt(self, caller: Caller, e164: str) -> ReleasePrompt:
         item = await self.pool.item(caller.team_id, e164)
         if item is None:
             raise NotFound(
                 f"{e164} is not in the pool; only numbers bought or adopted through the bot can be released."
             )
-        provider = self._provider(item.entry.provider)
+        provider = self.providers.require(item.entry.provider)
         if not provider.capabilities.release:
             raise NotSupported(provider.label, f"{provider.label} does not let the bot release numbers")
         if item.releasing:
@@ -66,27 +87,29 @@ class ReleaseService:
         intent = ReleaseIntent(
             id=new_id(), team_id=caller.team_id, user_id=caller.user_id, e164=e164, provider=item.entry.provider
         )
-        await self.quotes.save_intent(intent)
-        return release_confirmation(e164, item.entry.provider, intent.id, item.name)
+        await self.intents.save(intent)
+        return ReleasePrompt(
+            e164=e164, provider=intent.provider, intent_id=intent.id, name=item.name, simulated=self.simulated
+        )
 
-    async def cancel(self, caller: Caller, intent_id: str) -> Reply:
-        intent = await self.quotes.intent(caller.team_id, intent_id)
+    async def cancel(self, caller: Caller, intent_id: str) -> ReleaseCancelled:
+        intent = await self.intents.get(caller.team_id, intent_id)
         if intent is None:
             raise StaleAction("This release button expired or was already used.")
         if intent.user_id != caller.user_id:
             raise PermissionDenied(f"Only <@{intent.user_id}>, who asked for this release, can cancel it.")
-        if not await self.quotes.drop_intent(caller.team_id, intent_id):
+        if not await self.intents.drop(caller.team_id, intent_id):
             raise StaleAction("This release button was already used.")
-        return Reply(text=f"Kept {intent.e164}; nothing was released.", replace_original=True)
+        return ReleaseCancelled(e164=intent.e164)
 
-    async def confirm(self, caller: Caller, intent_id: str, *, progress: Progress) -> Reply:
-        raw = await self.quotes.raw_intent(caller.team_id, intent_id)
+    async def confirm(self, caller: Caller, intent_id: str, *, progress: Progress) -> ReleaseResult:
+        raw = await self.intents.raw(caller.team_id, intent_id)
         if raw is None:
             raise StaleAction("This release button expired or was already used; run /number release again.")
         intent = ReleaseIntent.model_validate_json(raw)
         if intent.user_id != caller.user_id:
             raise PermissionDenied(f"Only <@{intent.user_id}>, who asked for this release, can confirm it.")
-        provider = self._provider(intent.provider)
+        provider = self.providers.require(intent.provider)
         op = Operation(
             id=intent.id,
             kind="release",
@@ -109,12 +132,7 @@ class ReleaseService:
             raise StaleAction(f"A release of {intent.e164} is already in progress.")
         if claim != "ok":
             raise StaleAction("This release button was already used.")
-        await progress(
-            Reply(
-                text=f"⏳ Releasing {intent.e164} at {provider_text(intent.provider)}… the outcome will appear here.",
-                replace_original=True,
-            )
-        )
+        await progress(Releasing(e164=intent.e164, provider=intent.provider, simulated=self.simulated))
         tracker = JournalProgress(self.journal, op)
         async with self.journal.lease(op):
             try:
@@ -128,14 +146,12 @@ class ReleaseService:
                 return await self._check(op, provider, tracker) or self._pending(op)
             return await self._complete(op)
 
-    def _pending(self, op: Operation) -> Reply:
-        return Reply(
-            text=f"⏳ {op.e164}: {op.provider} has not confirmed the release yet; "
-            "the bot keeps checking and will report here.",
-            replace_original=True,
-        )
+    def _pending(self, op: Operation) -> ReleasePending:
+        return ReleasePending(e164=op.e164, provider=op.provider, simulated=self.simulated)
 
-    async def _check(self, op: Operation, provider: NumberProvider, tracker: JournalProgress) -> Reply | None:
+    async def _check(
+        self, op: Operation, provider: NumberProvider, tracker: JournalProgress
+    ) -> Released | ReleaseFailed | None:
         try:
             gone = await provider.check_release(op.e164, tracker)
         except BotError as exc:
@@ -145,7 +161,7 @@ class ReleaseService:
             return await self._complete(op)
         return await self._kept(op, f"{provider.label} still has the number on the account")
 
-    async def _complete(self, op: Operation) -> Reply:
+    async def _complete(self, op: Operation) -> Released:
         team = op.team_id
         await self.journal.finish(
             op,
@@ -163,9 +179,9 @@ class ReleaseService:
                 ),
             ),
         )
-        return released(op.e164, op.provider)
+        return Released(e164=op.e164, provider=op.provider, simulated=self.simulated)
 
-    async def _kept(self, op: Operation, reason: str) -> Reply:
+    async def _kept(self, op: Operation, reason: str) -> ReleaseFailed:
         await self.journal.finish(
             op,
             Finish(
@@ -182,11 +198,11 @@ class ReleaseService:
                 ),
             ),
         )
-        return Reply(text=f"❌ {op.e164} was not released: {reason}", replace_original=True)
+        return ReleaseFailed(e164=op.e164, reason=reason)
 
-    async def resume(self, op: Operation, state: dict[str, Any]) -> Reply | None:
+    async def resume(self, op: Operation, state: dict[str, Any]) -> Released | ReleaseFailed | None:
         """Finish a release whose process died, by asking the provider whether it is gone."""
-        provider = self._provider(op.provider)
+        provider = self.providers.require(op.provider)
         tracker = JournalProgress(self.journal, op, state)
         async with self.journal.lease(op):
             return await self._check(op, provider, tracker)

@@ -2,29 +2,55 @@
 
 A provider that fails or times out becomes a one-line note; the others still answer.
 Results are merged cheapest monthly cost first (unknown cost last) and stored server-side
-so the Buy buttons carry only an id.
+(`SearchStore`) so the Buy buttons carry only an id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from bot.blocks.search import search_results
+from bot import keys
 from bot.errors import BotError, StorageUnavailable
-from bot.models import Caller, Offer, SearchQuery
+from bot.models import Caller, Offer, SearchQuery, new_id
+from bot.outcomes import SearchForm, Searching, SearchResults
 from bot.providers.base import NumberProvider
-from bot.quotes import QuoteStore, new_id
-from bot.replies import Reply
+from bot.providers.registry import ProviderSet
 from bot.store import STORAGE_ERRORS
 
-__all__ = ["SEARCH_TIMEOUT", "SearchService"]
+if TYPE_CHECKING:
+    from bot.store import RedisClient
+
+__all__ = ["SEARCH_TIMEOUT", "SEARCH_TTL", "SearchService", "SearchStore"]
 
 log = logging.getLogger(__name__)
 
 SEARCH_TIMEOUT = 8.0
+SEARCH_TTL = 30 * 60  # search results older than this are stale: search again
+
+
+class SearchStore:
+    """Stored search results: a Buy button names a search and an index, never an offer."""
+
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+
+    async def save(self, team_id: str, offers: list[Offer]) -> str:
+        search_id = new_id()
+        if offers:
+            key = keys.search(team_id, search_id)
+            # One round trip; not MULTI, which some Redis Cluster clients refuse.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, mapping={str(i): offer.model_dump_json() for i, offer in enumerate(offers)})
+                pipe.expire(key, SEARCH_TTL)
+                await pipe.execute()
+        return search_id
+
+    async def offer(self, team_id: str, search_id: str, index: str) -> Offer | None:
+        raw = await self.redis.hget(keys.search(team_id, search_id), index)
+        return Offer.model_validate_json(raw) if raw else None
 
 
 def _sort_key(offer: Offer) -> tuple[int, Decimal, str]:
@@ -34,16 +60,16 @@ def _sort_key(offer: Offer) -> tuple[int, Decimal, str]:
 
 
 class SearchService:
-    def __init__(
-        self,
-        *,
-        providers: Mapping[str, NumberProvider],
-        quotes: QuoteStore,
-        timeout: float = SEARCH_TIMEOUT,
-    ) -> None:
+    def __init__(self, *, providers: ProviderSet, searches: SearchStore, timeout: float = SEARCH_TIMEOUT) -> None:
         self.providers = providers
-        self.quotes = quotes
+        self.searches = searches
         self.timeout = timeout
+
+    def form(self, caller: Caller) -> SearchForm:
+        return SearchForm(providers=tuple(self.providers.names), channel_id=caller.channel_id)
+
+    def searching(self, query: SearchQuery, only: str | None) -> Searching:
+        return Searching(country=query.country, providers=tuple([only] if only else self.providers.names))
 
     def _skip_reason(self, provider: NumberProvider, query: SearchQuery) -> str | None:
         caps = provider.capabilities
@@ -64,7 +90,7 @@ class SearchService:
         notes: list[str] = []
         asked: list[NumberProvider] = []
         for name in names:
-            provider = self.providers[name]
+            provider = self.providers.require(name)
             reason = self._skip_reason(provider, query)
             if reason:
                 notes.append(reason)
@@ -88,7 +114,13 @@ class SearchService:
         offers.sort(key=_sort_key)
         return offers[: query.limit], notes
 
-    async def run(self, caller: Caller, query: SearchQuery, only: str | None = None) -> Reply:
+    async def run(self, caller: Caller, query: SearchQuery, only: str | None = None) -> SearchResults:
         offers, notes = await self.find(query, only)
-        search_id = await self.quotes.save_search(caller.team_id, offers)
-        return search_results(query, offers, notes, search_id)
+        search_id = await self.searches.save(caller.team_id, offers)
+        return SearchResults(
+            query=query,
+            offers=tuple(offers),
+            notes=tuple(notes),
+            search_id=search_id,
+            simulated=self.providers.simulated_names,
+        )

@@ -1,4 +1,8 @@
-"""`python -m bot`: the Bolt app behind aiohttp's server, or over Socket Mode.
+"""`python -m bot`: the composition root, and the Bolt app behind aiohttp's server or Socket Mode.
+
+`create_app` is where the Slack side meets the core: the Bolt app, its middleware and every
+listener of handlers/ around the services of bot/services.py (with the console, the only
+code in bot/ that imports handlers/).
 
 HTTP mode serves `POST /slack/events` and `GET /health` on 0.0.0.0:$PORT. Socket Mode (when
 SLACK_APP_TOKEN is set) still serves /health on $PORT for the platform's probes. On SIGTERM
@@ -11,25 +15,47 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import store
-from bot.app import Services, build_services, create_app, slack_client
 from bot.providers.http import create_http_client
+from bot.services import Services, build_services, slack_client
+from handlers import register_handlers
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["DRAIN_SECONDS", "serve", "web_app"]
+__all__ = ["DRAIN_SECONDS", "create_app", "serve", "web_app"]
 
 log = logging.getLogger("numberbot.server")
 
 DRAIN_SECONDS = 8.0
 HEALTH_TIMEOUT = 2.0
+
+
+def create_app(services: Services, *, signing_secret: str | None = None) -> AsyncApp:
+    """The Bolt app: built-in signature checks, then our middleware and listeners (handlers/)."""
+    settings = services.settings
+    secret = signing_secret
+    if secret is None and settings.slack_signing_secret is not None:
+        secret = settings.slack_signing_secret.get_secret_value()
+    kwargs: dict[str, Any] = {}
+    if secret is None:
+        kwargs["request_verification_enabled"] = False  # Socket Mode: Slack's socket is the trust
+    app = AsyncApp(
+        client=services.slack,
+        signing_secret=secret,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("slack_bolt"),
+        **kwargs,
+    )
+    register_handlers(app, services)
+    return app
 
 
 def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) -> web.Application:

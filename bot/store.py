@@ -8,8 +8,6 @@ Timeouts are short because the role check runs before Slack's 3-second ack.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import redis.exceptions as rx
@@ -19,12 +17,10 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
 
-from bot.errors import StorageUnavailable
-
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["STORAGE_ERRORS", "RedisClient", "connect", "describe", "in_memory", "ping", "storage"]
+__all__ = ["STORAGE_ERRORS", "RedisClient", "connect", "in_memory", "ping"]
 
 RedisClient = Redis | RedisCluster
 
@@ -82,21 +78,6 @@ def in_memory() -> Redis:
     import fakeredis
 
     return fakeredis.FakeAsyncRedis(decode_responses=True)
-
-
-def describe(settings: Settings, *, console: bool = False) -> str:
-    if console and settings.redis_url is None and settings.redis_topology == "single":
-        return "in-memory"
-    return settings.redis_topology
-
-
-@contextmanager
-def storage() -> Iterator[None]:
-    """Map "Redis is down" to StorageUnavailable (fail closed); anything else propagates."""
-    try:
-        yield
-    except STORAGE_ERRORS as exc:
-        raise StorageUnavailable() from exc
 
 
 async def ping(redis: RedisClient) -> bool:

@@ -1,7 +1,10 @@
-"""Cross-cutting middleware: service injection, and the click-time role gate.
+"""The envelope of every request: the services, the one authorization gate, the work after the ack.
 
-Every button and form re-checks the clicker's role when it arrives (a button is not a
-capability). A refusal still acknowledges Slack, and the reason reaches the user.
+The gate accepts only the payload types the app uses (a `/number` command, `block_actions`
+with our action ids, `view_submission` of our forms, the `app_home_opened` event), looks
+the request up in bot/access.py's table and checks the caller's role once, before any
+listener runs. Anything else is refused, and every refusal still acknowledges Slack, with
+the reason where Slack can show one. Listeners get the checked caller; none assumes a role.
 """
 
 from __future__ import annotations
@@ -11,79 +14,157 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import ids
-from bot.dispatch import authorize
-from bot.errors import BotError
-from bot.models import Role
-from bot.replies import Reply
-from handlers.common import caller_from, respond_with, services, user_line
+from bot import commands, grammar
+from bot.access import Kind, Need, authorize, need_for
+from bot.blocks import ids, render
+from bot.errors import InputError
+from bot.models import Caller
+from bot.outcomes import Outcome
+from bot.replies import Reply, failure, slack_args, user_line
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
-__all__ = ["ACTION_ROLES", "VIEW_ROLES", "inject_services", "role_gate"]
+__all__ = ["COMMAND", "after_ack", "checked_caller", "gate", "inject", "parsed_command", "send", "services"]
 
 log = logging.getLogger("numberbot.handlers")
 
-# action id → the role needed to click it (declared once, checked at click time)
-ACTION_ROLES: dict[str, tuple[Role, str]] = {
-    ids.BUY: (Role.requester, "Buying a number"),
-    ids.CONFIRM: (Role.requester, "Confirming a purchase"),
-    ids.CANCEL: (Role.requester, "Cancelling a quote"),
-    ids.REQUEST_APPROVAL: (Role.requester, "Requesting approval"),
-    ids.ASK_AGAIN: (Role.requester, "Asking for a purchase"),
-    ids.APPROVE: (Role.approver, "Approving a purchase"),
-    ids.DENY: (Role.approver, "Denying a purchase"),
-    ids.RELEASE: (Role.admin, "Releasing a number"),
-    ids.RELEASE_CANCEL: (Role.admin, "Cancelling a release"),
-    ids.LIST_PAGE: (Role.viewer, "Browsing the pool"),
-}
-VIEW_ROLES: dict[str, tuple[Role, str]] = {
-    ids.SEARCH_MODAL: (Role.viewer, "Searching"),
-    ids.DENY_MODAL: (Role.approver, "Denying a purchase"),
-}
+COMMAND = "/number"
+_SERVICES, _CALLER, _COMMAND = "nb", "nb_caller", "nb_command"
+
+Next = Callable[[], Awaitable[Any]]
 
 
-def inject_services(svc: Services) -> Callable[..., Awaitable[Any]]:
-    async def inject(context: dict[str, Any], next: Callable[[], Awaitable[Any]]) -> Any:  # noqa: A002
-        context["nb"] = svc
+def inject(svc: Services) -> Callable[..., Awaitable[Any]]:
+    async def middleware(context: dict[str, Any], next: Next) -> Any:  # noqa: A002 - Bolt's name
+        context[_SERVICES] = svc
         return await next()
 
-    return inject
+    return middleware
 
 
-def _gate_for(body: dict[str, Any]) -> tuple[Role, str] | None:
+def services(context: dict[str, Any]) -> Services:
+    return context[_SERVICES]  # type: ignore[no-any-return]
+
+
+def checked_caller(context: dict[str, Any]) -> Caller:
+    """The caller as the gate checked them (with their role); listeners never build their own."""
+    return context[_CALLER]  # type: ignore[no-any-return]
+
+
+def parsed_command(context: dict[str, Any]) -> commands.Command:
+    return context[_COMMAND]  # type: ignore[no-any-return]
+
+
+def _caller(body: dict[str, Any]) -> Caller:
+    """Who and where, from a slash command (flat form), an interactive payload or an event."""
+    if "command" in body:
+        return Caller(
+            team_id=body["team_id"],
+            user_id=body["user_id"],
+            channel_id=body.get("channel_id"),
+            response_url=body.get("response_url"),
+        )
+    if body.get("type") == "event_callback":
+        return Caller(team_id=body["team_id"], user_id=body["event"]["user"])
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return Caller(team_id=team, user_id=user["id"], channel_id=channel, response_url=body.get("response_url"))
+
+
+def _kind_and_name(body: dict[str, Any]) -> tuple[Kind, str] | None:
+    """The request's row key in the access table; None for a payload type the app does not use."""
+    if "command" in body:
+        return ("command", "") if body.get("command") == COMMAND else None
     kind = body.get("type")
-    if kind == "block_actions" and body.get("actions"):
-        return ACTION_ROLES.get(body["actions"][0].get("action_id", ""))
+    if kind == "block_actions":
+        acts = body.get("actions") or []
+        return ("action", str(acts[0].get("action_id", ""))) if len(acts) == 1 else None
     if kind == "view_submission":
-        return VIEW_ROLES.get((body.get("view") or {}).get("callback_id", ""))
-    return None
+        return "view", str((body.get("view") or {}).get("callback_id", ""))
+    if kind == "event_callback":
+        return "event", str((body.get("event") or {}).get("type", ""))
+    return None  # interactive_message, dialog_*, workflow_step_edit, shortcuts, view_closed…
 
 
-async def role_gate(
-    context: dict[str, Any],
-    body: dict[str, Any],
-    respond: Any,
-    next: Callable[[], Awaitable[Any]],  # noqa: A002
-) -> Any:
-    gate = _gate_for(body)
-    if gate is None:
-        return await next()
-    needed, what = gate
+def _json(payload: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
+
+
+def _refuse(svc: Services, body: dict[str, Any], respond: AsyncRespond | None, line: str) -> BoltResponse:
+    """Acknowledge with the reason, where the payload type lets Slack show one."""
+    if "command" in body:
+        return _json(slack_args(Reply(text=line), "ack"))
+    if body.get("type") == "view_submission":
+        first = ((body.get("view") or {}).get("blocks") or [{}])[0].get("block_id", ids.COUNTRY)
+        return _json({"response_action": "errors", "errors": {first: line[:150]}})
+    if body.get("type") == "block_actions" and respond is not None:
+        svc.lifecycle.spawn(send(respond, Reply(text=line)), name="refusal")
+    return BoltResponse(status=200, body="")
+
+
+async def gate(context: dict[str, Any], body: dict[str, Any], respond: AsyncRespond, next: Next) -> Any:  # noqa: A002
     svc = services(context)
+    key = _kind_and_name(body)
+    command: commands.Command | None = None
+    if key is not None and key[0] == "command":
+        try:
+            command = grammar.parse(body.get("text") or "", svc.providers.keys())
+        except InputError as exc:  # bad input costs nothing, not even the role check
+            return _refuse(svc, body, respond, exc.user_message)
+        key = ("command", command.key)
+    need: Need | None = need_for(*key) if key is not None else None
+    if need is None:
+        log.warning("refused a request the app does not accept", extra={"request": key or body.get("type")})
+        return _refuse(svc, body, respond, "numberbot does not accept this kind of request.")
     try:
-        context["role"] = await authorize(svc.roles, caller_from(body), needed, what)
-    except Exception as exc:  # noqa: BLE001 - refuse with the reason, never leave Slack waiting
-        line = user_line(exc)
-        if not isinstance(exc, BotError):
-            log.warning("role gate failed closed", extra={"error": type(exc).__name__})
-        if body.get("type") == "view_submission":
-            first = ((body.get("view") or {}).get("blocks") or [{}])[0].get("block_id", ids.COUNTRY)
-            payload = {"response_action": "errors", "errors": {first: line[:150]}}
-            return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
-        svc.lifecycle.spawn(respond_with(respond, Reply(text=line), replace=False), name="refusal")
-        return BoltResponse(status=200, body="")
+        caller = _caller(body)
+        role = await authorize(svc.roles, caller.team_id, caller.user_id, need)
+    except Exception as exc:  # noqa: BLE001 - refuse with the reason (fail closed), never leave Slack waiting
+        return _refuse(svc, body, respond, user_line(exc))
+    context[_CALLER] = caller.model_copy(update={"role": role})
+    context[_COMMAND] = command
     return await next()
+
+
+async def send(respond: AsyncRespond, reply: Reply) -> None:
+    """Post a reply through response_url; a failure to post is logged, never raised."""
+    try:
+        await respond(**slack_args(reply, "respond"))
+    except Exception:
+        log.exception("could not respond to the user")
+
+
+async def _upload(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
+    """Upload a reply's files to the caller's channel, or to a DM when the bot is not in it."""
+    for filename, content in reply.files:
+        kwargs: dict[str, Any] = {"content": content, "filename": filename, "title": filename}
+        try:
+            await client.files_upload_v2(channel=caller.channel_id, **kwargs)
+        except SlackApiError:
+            opened = await client.conversations_open(users=caller.user_id)
+            await client.files_upload_v2(channel=opened["channel"]["id"], **kwargs)
+
+
+async def after_ack(
+    work: Callable[[], Awaitable[Outcome]],
+    respond: AsyncRespond,
+    *,
+    client: AsyncWebClient | None = None,
+    caller: Caller | None = None,
+) -> None:
+    """Run the work Slack must not wait for, render its outcome and post it; a failure is one line."""
+    try:
+        reply = render(await work())
+        if reply.files and client is not None and caller is not None:
+            await _upload(client, caller, reply)
+            reply = reply.model_copy(update={"files": []})
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
+        reply = failure(exc)
+    await send(respond, reply)

@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Services, build_services, create_app, slack_client
 from bot.config import Settings
 from bot.console import payloads
 from bot.console.slack_stub import Call, SlackStub
 from bot.providers.base import NumberProvider
-from bot.server import web_app
+from bot.server import create_app, web_app
+from bot.services import Services, build_services, slack_client
 from bot.store import RedisClient
 
 __all__ = ["SIGNING_SECRET", "TEAM", "Ack", "BotUnderTest", "start_bot"]

@@ -7,10 +7,18 @@ from decimal import Decimal
 import pytest
 
 from bot import commands, grammar
+from bot.access import need_for
 from bot.errors import InputError
 from bot.models import Feature, Money, NumberType, Role
 
 PROVIDERS = ("sandbox", "vonage")
+
+
+def need(command: commands.Command) -> Role | None:
+    """The role the access table asks of this command (every parsed command has a row)."""
+    row = need_for("command", command.key)
+    assert row is not None, f"no access row for {command.key!r}"
+    return row.role
 
 
 def parse(text: str) -> commands.Command:
@@ -80,7 +88,7 @@ def test_forward_splits_number_and_destination_even_with_spaces() -> None:
     command = parse("forward +44 20 7946 0123 +44 7400 123456")
     assert isinstance(command, commands.Forward)
     assert (command.e164, command.destination) == ("+442079460123", "+447400123456")
-    assert command.required_role is Role.buyer
+    assert need(command) is Role.buyer
 
 
 def test_forward_destination_must_be_a_valid_number() -> None:
@@ -123,10 +131,10 @@ def test_grant_rejects_unknown_roles_and_plain_names() -> None:
 def test_budget_forms() -> None:
     read = parse("budget")
     assert isinstance(read, commands.Budget)
-    assert read.required_role is Role.viewer
+    assert need(read) is Role.viewer
     both = parse("budget 500 --auto-approve 20")
     assert isinstance(both, commands.Budget)
-    assert both.required_role is Role.admin
+    assert need(both) is Role.admin
     assert both.budget == Money(amount=Decimal("500"), currency="USD")
     assert both.auto_approve == Money(amount=Decimal("20"), currency="USD")
     euros = parse("budget 19.99 EUR --auto-approve 5 GBP")
@@ -148,11 +156,11 @@ def test_audit_bounds() -> None:
 
 
 def test_roles_declared_per_command() -> None:
-    assert parse("help").required_role is None
-    assert parse("list").required_role is Role.viewer
-    assert parse("audit").required_role is Role.approver
-    assert parse("release +442079460123").required_role is Role.admin
-    assert parse("roles").required_role is Role.admin
+    assert need(parse("help")) is None
+    assert need(parse("list")) is Role.viewer
+    assert need(parse("audit")) is Role.approver
+    assert need(parse("release +442079460123")) is Role.admin
+    assert need(parse("roles")) is Role.admin
 
 
 def test_unknown_subcommand_points_at_help() -> None:

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.budget import month_of
 from bot.journal import Journal
-from bot.models import Operation, Quote, utcnow
-from bot.quotes import QuoteStore, new_id
+from bot.models import Operation, Quote, new_id, utcnow
+from bot.purchases import QuoteStore
 from tests.fakes import FakeCarrier
 
 pytestmark = pytest.mark.redis_server
@@ -33,7 +33,7 @@ async def orphan_purchase(redis: Redis, carrier: FakeCarrier, slack_url: str, *,
         created_at=now,
         expires_at=now + timedelta(minutes=5),
     )
-    await QuoteStore(redis).save_quote(quote, 300)
+    await QuoteStore(redis).save(quote, 300)
     op = Operation(
         id=quote.id,
         kind="purchase",

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from bot.errors import ProviderUnavailable
 from bot.models import Money, NumberType, Offer, SearchQuery
 from bot.providers.base import BaseProvider, Capabilities
-from bot.quotes import QuoteStore
-from bot.search import SearchService
+from bot.providers.registry import ProviderSet
+from bot.search import SearchService, SearchStore
 
 
 class Scripted(BaseProvider):
@@ -54,7 +54,7 @@ async def test_providers_are_asked_concurrently(redis: Redis) -> None:
     a_started, b_started = asyncio.Event(), asyncio.Event()
     a = Scripted("a", ["2.00"], opens=a_started, gate=b_started)
     b = Scripted("b", ["1.00"], opens=b_started, gate=a_started)
-    service = SearchService(providers={"a": a, "b": b}, quotes=QuoteStore(redis))
+    service = SearchService(providers=ProviderSet({"a": a, "b": b}), searches=SearchStore(redis))
     offers, notes = await asyncio.wait_for(service.find(SearchQuery(country="US")), 5)
     assert [o.provider for o in offers] == ["b", "a"]
     assert notes == []
@@ -62,7 +62,8 @@ async def test_providers_are_asked_concurrently(redis: Redis) -> None:
 
 async def test_merged_cheapest_first_unknown_last_and_limited(redis: Redis) -> None:
     service = SearchService(
-        providers={"a": Scripted("a", ["3.00", None]), "b": Scripted("b", ["0.50", "2.00"])}, quotes=QuoteStore(redis)
+        providers=ProviderSet({"a": Scripted("a", ["3.00", None]), "b": Scripted("b", ["0.50", "2.00"])}),
+        searches=SearchStore(redis),
     )
     offers, _ = await service.find(SearchQuery(country="US", limit=3))
     assert [str(o.monthly.amount) if o.monthly else None for o in offers] == ["0.50", "2.00", "3.00"]
@@ -70,13 +71,17 @@ async def test_merged_cheapest_first_unknown_last_and_limited(redis: Redis) -> N
 
 async def test_a_failing_or_slow_provider_is_a_note_while_others_answer(redis: Redis) -> None:
     service = SearchService(
-        providers={
-            "ok": Scripted("ok", ["1.00"]),
-            "down": Scripted("down", [], fail=ProviderUnavailable("down", "search failed on down's side (HTTP 503)")),
-            "slow": Scripted("slow", [], hang=True),
-            "buggy": Scripted("buggy", [], fail=KeyError("secret-ish detail")),
-        },
-        quotes=QuoteStore(redis),
+        providers=ProviderSet(
+            {
+                "ok": Scripted("ok", ["1.00"]),
+                "down": Scripted(
+                    "down", [], fail=ProviderUnavailable("down", "search failed on down's side (HTTP 503)")
+                ),
+                "slow": Scripted("slow", [], hang=True),
+                "buggy": Scripted("buggy", [], fail=KeyError("secret-ish detail")),
+            }
+        ),
+        searches=SearchStore(redis),
         timeout=0.2,
     )
     offers, notes = await service.find(SearchQuery(country="US"))
@@ -93,7 +98,7 @@ async def test_a_provider_that_does_not_sell_there_is_not_asked(redis: Redis) ->
         capabilities: ClassVar[Capabilities] = Capabilities(countries=frozenset({"US", "CA"}))
 
     na = NorthAmerica("na", ["1.00"], fail=AssertionError("must not be called"))
-    service = SearchService(providers={"na": na}, quotes=QuoteStore(redis))
+    service = SearchService(providers=ProviderSet({"na": na}), searches=SearchStore(redis))
     offers, notes = await service.find(SearchQuery(country="GB"))
     assert offers == []
     assert notes == ["na does not sell numbers in GB"]

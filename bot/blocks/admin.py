@@ -1,19 +1,55 @@
-"""Roles, audit log and budget views."""
+"""Help, roles, the audit log and the budget."""
 
 from __future__ import annotations
 
-from bot.audit import AuditEntry
 from bot.blocks.common import Block, context, escape, fields, header, section
-from bot.budget import BudgetSettings, MonthSpend
+from bot.commands import USAGE
 from bot.models import Role
+from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList
 from bot.replies import Reply
 
-__all__ = ["audit_view", "budget_view", "roles_view"]
+__all__ = [
+    "SMALL_EXPORT",
+    "audit_export",
+    "audit_view",
+    "budget_view",
+    "granted",
+    "help_view",
+    "revoked",
+    "roles_view",
+]
+
+SMALL_EXPORT = 15  # entries shown inline as a code block; more become a CSV file
 
 
-def roles_view(members: dict[str, Role], bootstrap: frozenset[str]) -> Reply:
+def help_view(outcome: Help) -> Reply:
+    role = outcome.role
+    lines = [f"`{USAGE[name]}`" for name in outcome.usable]
+    if role is not None and role.allows(Role.viewer):
+        lines.insert(1, "`/number` opens a search form")
+    if role is None:
+        who = ", ".join(f"<@{a}>" for a in outcome.admins) or "a workspace admin"
+        access = f"You have no role yet, so you can only see this help. Ask {who} to run `/number grant @you viewer`."
+    else:
+        access = f"Your role: *{role.value}*."
+        if role is Role.requester:
+            access += " Purchases you ask for go to an approver."
+    body = "\n".join(lines)
+    return Reply(
+        text=f"{access}\n{body}",
+        blocks=[
+            header("numberbot"),
+            section(access),
+            section(body),
+            context("Roles: viewer < requester < buyer < approver < admin"),
+        ],
+    )
+
+
+def roles_view(outcome: RoleList) -> Reply:
     lines = [
-        f"<@{user}> · {role.value}" + (" (BOT_ADMINS)" if user in bootstrap else "") for user, role in members.items()
+        f"<@{user}> · {role.value}" + (" (BOT_ADMINS)" if user in outcome.bootstrap else "")
+        for user, role in outcome.members.items()
     ]
     body = "\n".join(lines) or "Nobody has a role yet."
     return Reply(
@@ -22,7 +58,18 @@ def roles_view(members: dict[str, Role], bootstrap: frozenset[str]) -> Reply:
     )
 
 
-def audit_view(entries: list[AuditEntry]) -> Reply:
+def granted(outcome: Granted) -> Reply:
+    return Reply(text=f"<@{outcome.user_id}> is now a {outcome.role.value}.")
+
+
+def revoked(outcome: Revoked) -> Reply:
+    if outcome.previous is None:
+        return Reply(text=f"<@{outcome.user_id}> had no role; nothing changed.")
+    return Reply(text=f"<@{outcome.user_id}> no longer has a role (was {outcome.previous.value}).")
+
+
+def audit_view(outcome: AuditLatest) -> Reply:
+    entries = outcome.entries
     if not entries:
         return Reply(text="The audit log is empty.")
     lines = []
@@ -45,7 +92,18 @@ def audit_view(entries: list[AuditEntry]) -> Reply:
     return Reply(text="Audit log:\n" + "\n".join(lines), blocks=blocks[:50])
 
 
-def budget_view(settings: BudgetSettings, spend: MonthSpend, *, changed: bool = False) -> Reply:
+def audit_export(outcome: AuditExport) -> Reply:
+    """A code block when small, otherwise a CSV file."""
+    if outcome.entries <= SMALL_EXPORT and len(outcome.csv) < 2500:
+        return Reply(text=f"Audit log ({outcome.entries} entries):\n```\n{outcome.csv}```")
+    return Reply(
+        text=f"Audit log export: {outcome.entries} entries in {outcome.filename}.",
+        files=[(outcome.filename, outcome.csv)],
+    )
+
+
+def budget_view(outcome: BudgetStatus) -> Reply:
+    settings, spend = outcome.spend.settings, outcome.spend.month
     currencies = sorted(set(settings.budgets) | set(spend.totals) | set(settings.auto_approve))
     spend_lines = [
         f"{spend.totals[c].display() if c in spend.totals else f'0.00 {c}'}"
@@ -62,6 +120,6 @@ def budget_view(settings: BudgetSettings, spend: MonthSpend, *, changed: bool = 
         ("Monthly budget", budgets),
         ("Auto-approve limit (monthly cost)", auto),
     ]
-    title = "Budget updated" if changed else "Budget"
+    title = "Budget updated" if outcome.changed else "Budget"
     text = f"{title}: spent {'; '.join(spend_lines)}; budget {budgets}; auto-approve {auto}"
     return Reply(text=text, blocks=[header(title), fields(pairs)])

@@ -8,6 +8,8 @@ from typing import Any
 from bot.models import Feature, NumberType
 
 __all__ = [
+    "SANDBOX_NOTE",
+    "Block",
     "actions",
     "button",
     "context",
@@ -18,12 +20,12 @@ __all__ = [
     "header",
     "provider_text",
     "section",
+    "type_text",
     "when",
 ]
 
 Block = dict[str, Any]
 
-SANDBOX = "sandbox"
 SANDBOX_NOTE = "Sandbox numbers are simulated: nothing real is bought, forwarded or released."
 
 
@@ -89,8 +91,9 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
     return block
 
 
-def provider_text(name: str) -> str:
-    return "sandbox (simulated)" if name == SANDBOX else name
+def provider_text(name: str, simulated: frozenset[str] = frozenset()) -> str:
+    """A provider's name, marked when what it does is simulated (the sandbox)."""
+    return f"{name} (simulated)" if name in simulated else name
 
 
 def features_text(features: frozenset[Feature]) -> str:

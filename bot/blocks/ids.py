@@ -1,4 +1,4 @@
-"""Every action id, callback id and block id the bot's views use, defined once."""
+"""Every action id, callback id, block id and option value the bot's views use, defined once."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ TYPE = "nb_type"
 REASON = "nb_reason"
 
 ALL_PROVIDERS = "all"
+ANY_TYPE = "any"
+
+# Block ids of messages whose buttons are looked up by block
+APPROVAL_BUTTONS = "nb_approval"
+LIST_NAV = "nb_list_nav"

@@ -1,13 +1,11 @@
-"""The pool: list pages, one number in full, and release confirmations."""
+"""The pool: list pages, one number in full, and the answers to name, forward and adopt."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from bot.blocks import ids
 from bot.blocks.common import (
-    SANDBOX,
     SANDBOX_NOTE,
     Block,
     actions,
@@ -21,41 +19,17 @@ from bot.blocks.common import (
     section,
     type_text,
 )
-from bot.models import OwnedNumber, show_money
+from bot.models import show_money
+from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
 from bot.phone import national_format
-from bot.pool import PoolItem
 from bot.replies import Reply
 
-__all__ = [
-    "PAGE_SIZE",
-    "PoolRow",
-    "info_view",
-    "pool_page",
-    "release_confirmation",
-    "released",
-]
+__all__ = ["PAGE_SIZE", "adopted", "forwarded", "info_view", "named", "pool_page"]
 
 PAGE_SIZE = 10  # 10 rows + header, notes and buttons stay far below Slack's 50 blocks
 
 
-@dataclass(frozen=True)
-class PoolRow:
-    """A pool number joined with what its provider says now."""
-
-    item: PoolItem
-    live: OwnedNumber | None
-    known: bool  # False when the provider could not be asked
-
-    @property
-    def gone(self) -> bool:
-        return self.known and self.live is None
-
-    @property
-    def forward_to(self) -> str | None:
-        return self.live.forward_to if self.live is not None else self.item.forward_to
-
-
-def _row_text(row: PoolRow) -> str:
+def _row_text(row: PoolRow, simulated: frozenset[str]) -> str:
     entry = row.item.entry
     name = f" · _{escape(row.item.name)}_" if row.item.name else ""
     forward = f"forwards to {row.forward_to}" if row.forward_to else "not forwarded"
@@ -63,7 +37,7 @@ def _row_text(row: PoolRow) -> str:
     how = "adopted" if entry.adopted else "bought"
     lines = [
         f"*{national_format(entry.e164)}*  `{entry.e164}`{name}",
-        f"{provider_text(entry.provider)} · {forward} · {show_money(monthly)}/month",
+        f"{provider_text(entry.provider, simulated)} · {forward} · {show_money(monthly)}/month",
         f"{how} by <@{entry.bought_by}> on {entry.bought_at.strftime('%Y-%m-%d %H:%M UTC')}",
     ]
     if row.gone:
@@ -73,18 +47,20 @@ def _row_text(row: PoolRow) -> str:
     return "\n".join(lines)
 
 
-def pool_page(rows: list[PoolRow], *, page: int, provider: str | None, notes: list[str]) -> Reply:
+def pool_page(outcome: PoolPage) -> Reply:
+    """A page of the pool; a page turned by Previous/Next replaces the page it was turned from."""
+    rows, provider, simulated = outcome.rows, outcome.provider, outcome.simulated
     total = len(rows)
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    page = min(max(outcome.page, 0), pages - 1)
     shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     scope = f" on {provider}" if provider else ""
     blocks: list[Block] = [header(f"Number pool{scope}: {total} number{'s' if total != 1 else ''}")]
-    blocks += [section(_row_text(row)) for row in shown]
+    blocks += [section(_row_text(row, simulated)) for row in shown]
     if not rows:
         blocks.append(section("The pool is empty. Find numbers with `/number search <CC>`."))
-    extra = list(notes)
-    if any(row.item.entry.provider == SANDBOX for row in shown):
+    extra = list(outcome.notes)
+    if any(row.item.entry.provider in simulated for row in shown):
         extra.append(SANDBOX_NOTE)
     if pages > 1:
         extra.append(f"Page {page + 1} of {pages}")
@@ -96,20 +72,22 @@ def pool_page(rows: list[PoolRow], *, page: int, provider: str | None, notes: li
     if page < pages - 1:
         buttons.append(button("Next ▶", ids.LIST_PAGE, json.dumps({"page": page + 1, "provider": provider})))
     if buttons:
-        blocks.append(actions(*buttons, block_id="nb_list_nav"))
+        blocks.append(actions(*buttons, block_id=ids.LIST_NAV))
     text_rows = [
-        f"{r.item.entry.e164} ({provider_text(r.item.entry.provider)})" + (" [gone]" if r.gone else "") for r in shown
+        f"{r.item.entry.e164} ({provider_text(r.item.entry.provider, simulated)})" + (" [gone]" if r.gone else "")
+        for r in shown
     ]
     text = f"Number pool{scope}: {total}" + ("\n" + "\n".join(text_rows) if text_rows else "")
-    return Reply(text=text, blocks=blocks, replace_original=True)
+    return Reply(text=text, blocks=blocks, replace_original=outcome.turned)
 
 
-def info_view(row: PoolRow, note: str | None = None) -> Reply:
+def info_view(outcome: NumberInfo) -> Reply:
+    row, simulated = outcome.row, outcome.simulated
     entry = row.item.entry
     live = row.live
     pairs = [
         ("Number", f"{national_format(entry.e164)}\n`{entry.e164}`"),
-        ("Provider", provider_text(entry.provider)),
+        ("Provider", provider_text(entry.provider, simulated)),
         ("Name", escape(row.item.name) if row.item.name else "not named"),
         ("Forwarding", row.forward_to or "not forwarded"),
         ("Monthly", show_money(live.monthly if live and live.monthly else entry.monthly)),
@@ -127,44 +105,31 @@ def info_view(row: PoolRow, note: str | None = None) -> Reply:
         extra.append(f"⚠️ {entry.e164} is no longer on the {entry.provider} account.")
     if row.item.releasing:
         extra.append("⏳ A release is in progress.")
-    if note:
-        extra.append(note)
-    if entry.provider == SANDBOX:
+    if outcome.note:
+        extra.append(escape(outcome.note))
+    if entry.provider in simulated:
         extra.append(SANDBOX_NOTE)
     if extra:
         blocks.append(context(*extra))
-    text = f"{entry.e164} ({provider_text(entry.provider)}): " + ", ".join(f"{k.lower()} {v}" for k, v in pairs[2:5])
-    return Reply(text=text, blocks=blocks, replace_original=True)
-
-
-def release_confirmation(e164: str, provider: str, intent_id: str, name: str | None) -> Reply:
-    label = f" ({escape(name)})" if name else ""
-    where = provider_text(provider)
-    warning = (
-        f"Release *{e164}*{label} back to {where}? The number leaves the account and the pool; "
-        "it may not be possible to get it back."
+    text = f"{entry.e164} ({provider_text(entry.provider, simulated)}): " + ", ".join(
+        f"{k.lower()} {v}" for k, v in pairs[2:5]
     )
-    dialog = {
-        "title": {"type": "plain_text", "text": "Release this number?"},
-        "text": {"type": "mrkdwn", "text": f"{e164} goes back to {where}. This cannot be undone."},
-        "confirm": {"type": "plain_text", "text": "Release"},
-        "deny": {"type": "plain_text", "text": "Keep it"},
-        "style": "danger",
-    }
-    blocks: list[Block] = [
-        section(warning),
-        actions(
-            button(f"Release {e164}", ids.RELEASE, intent_id, style="danger", confirm=dialog),
-            button("Cancel", ids.RELEASE_CANCEL, intent_id),
-        ),
-    ]
-    if provider == SANDBOX:
-        blocks.append(context(SANDBOX_NOTE))
-    return Reply(text=f"Release {e164} ({where})? Confirm with the button.", blocks=blocks)
+    return Reply(text=text, blocks=blocks)
 
 
-def released(e164: str, provider: str, note: str | None = None) -> Reply:
-    text = f"🗑️ Released {e164} back to {provider_text(provider)}; it has left the pool."
-    if note:
-        text += f" {note}"
-    return Reply(text=text, blocks=[section(escape(text))], replace_original=True)
+def named(outcome: Named) -> Reply:
+    note = ""
+    if outcome.provider_note:
+        note = f" The name is saved in the bot, but {escape(outcome.provider_note)}"
+    return Reply(text=f"{outcome.e164} is now named “{escape(outcome.name)}”.{note}")
+
+
+def forwarded(outcome: Forwarded) -> Reply:
+    where = provider_text(outcome.provider, outcome.simulated)
+    note = " (sandbox: simulated)" if outcome.provider in outcome.simulated else ""
+    return Reply(text=f"↪️ Calls to {outcome.e164} now forward to {outcome.destination} via {where}{note}.")
+
+
+def adopted(outcome: Adopted) -> Reply:
+    where = provider_text(outcome.provider, outcome.simulated)
+    return Reply(text=f"📥 Adopted {outcome.e164} from {where} into the pool.")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.blocks import ids
 from bot.blocks.common import (
-    SANDBOX,
     SANDBOX_NOTE,
     Block,
     actions,
@@ -19,8 +18,8 @@ from bot.blocks.common import (
     type_text,
     when,
 )
-from bot.budget import BudgetSettings, MonthSpend
-from bot.models import Money, OwnedNumber, Quote, show_money
+from bot.models import Money, Quote, show_money
+from bot.outcomes import Bought, PurchaseFailed, PurchasePending, QuoteCancelled, Quoted, Requoted, Spend
 from bot.phone import national_format
 from bot.replies import Reply
 
@@ -30,6 +29,8 @@ __all__ = [
     "confirmation",
     "purchase_failed",
     "purchase_pending",
+    "quote_cancelled",
+    "requoted",
     "spend_lines",
 ]
 
@@ -47,34 +48,34 @@ def confirm_label(quote: Quote) -> str:
     return f"Confirm purchase ({' + '.join(parts)})"
 
 
-def spend_lines(charges: list[Money], settings: BudgetSettings, spend: MonthSpend) -> str:
+def spend_lines(charges: list[Money], spend: Spend) -> str:
     """What this month's spend becomes, per currency, against the budget."""
     if not charges:
         return "cost unknown: this month's spend cannot be projected"
-    after = spend.after(charges)
+    after = spend.month.after(charges)
     lines = []
     for currency, total in sorted(after.items()):
-        before = spend.totals.get(currency)
-        budget = settings.budgets.get(currency)
+        before = spend.month.totals.get(currency)
+        budget = spend.settings.budgets.get(currency)
         line = f"{before.display() if before else f'0.00 {currency}'} → {total.display()}"
         line += f" of {budget.display()} budget" if budget else " (no budget set)"
         lines.append(line)
     return "\n".join(lines)
 
 
-def confirmation(
-    quote: Quote, *, settings: BudgetSettings, spend: MonthSpend, charges_note: str | None = None
+def _confirmation(
+    quote: Quote, spend: Spend, simulated: frozenset[str], *, charges_note: str | None, replace: bool
 ) -> Reply:
     offer = quote.offer
-    sandbox = offer.provider == SANDBOX
-    title = "Confirm sandbox purchase (simulated)" if sandbox else "Confirm purchase"
+    is_simulated = offer.provider in simulated
+    title = "Confirm sandbox purchase (simulated)" if is_simulated else "Confirm purchase"
     pairs = [
         ("Number", f"{national_format(offer.e164)}\n`{offer.e164}`"),
-        ("Provider", provider_text(offer.provider)),
+        ("Provider", provider_text(offer.provider, simulated)),
         ("Type", f"{type_text(offer.type)} · {features_text(offer.features)}"),
         ("Monthly", show_money(offer.monthly)),
         ("Setup", show_money(offer.setup)),
-        ("This month's spend", spend_lines(quote.charges(), settings, spend)),
+        ("This month's spend", spend_lines(quote.charges(), spend)),
         ("Quote expires", when(quote.expires_at)),
     ]
     if quote.accepted_charges is not None:
@@ -84,10 +85,10 @@ def confirmation(
     blocks: list[Block] = [header(title), fields(pairs)]
     notes = []
     if charges_note:
-        notes.append(charges_note)
+        notes.append(escape(charges_note))
     if quote.hold is not None and quote.hold.note:
         notes.append(escape(quote.hold.note))
-    if sandbox:
+    if is_simulated:
         notes.append(SANDBOX_NOTE)
     if quote.approval_reasons:
         blocks.append(section("*Approval needed:* " + "; ".join(quote.approval_reasons) + "."))
@@ -108,32 +109,53 @@ def confirmation(
         blocks.append(context(*notes))
     verb = "Approval needed for" if quote.approval_reasons else "Confirm purchase of"
     costs = f"{show_money(offer.monthly)}/month, setup {show_money(offer.setup)}"
-    text = f"{verb} {offer.e164} from {provider_text(offer.provider)}: {costs}"
-    return Reply(text=text, blocks=blocks)
+    text = f"{verb} {offer.e164} from {provider_text(offer.provider, simulated)}: {costs}"
+    return Reply(text=text, blocks=blocks, replace_original=replace)
 
 
-def bought(quote: Quote, owned: OwnedNumber | None, buyer: str, *, late: bool = False) -> Reply:
-    offer = quote.offer
-    where = provider_text(offer.provider)
-    lead = "It went through after all: " if late else ""
+def confirmation(outcome: Quoted) -> Reply:
+    """A new message: the search results stay for other picks."""
+    return _confirmation(outcome.quote, outcome.spend, outcome.simulated, charges_note=None, replace=False)
+
+
+def requoted(outcome: Requoted) -> Reply:
+    """The confirmation the user clicked, replaced by what it needs now."""
+    quote = outcome.quote
+    note = None
+    if outcome.charges_detail is not None and quote.accepted_charges is not None:
+        where = provider_text(quote.offer.provider, outcome.simulated)
+        note = f"{where} asks for {quote.accepted_charges.display()} to activate this number. {outcome.charges_detail}"
+    return _confirmation(quote, outcome.spend, outcome.simulated, charges_note=note and note.strip(), replace=True)
+
+
+def quote_cancelled(outcome: QuoteCancelled) -> Reply:
+    note = ""
+    if outcome.unhold_error:
+        note = f" (the reservation could not be given back: {outcome.unhold_error}; it expires by itself)"
+    return Reply(text=f"Cancelled: {outcome.e164} was not bought{note}.", replace_original=True)
+
+
+def bought(outcome: Bought) -> Reply:
+    offer = outcome.quote.offer
+    where = provider_text(offer.provider, outcome.simulated)
     text = (
-        f"✅ {lead}bought {offer.e164} from {where} for {show_money(offer.monthly)}/month "
-        f"(setup {show_money(offer.setup)}). It is in the pool, bought by <@{buyer}>."
+        f"✅ bought {offer.e164} from {where} for {show_money(offer.monthly)}/month "
+        f"(setup {show_money(offer.setup)}). It is in the pool, bought by <@{outcome.buyer}>."
     )
-    if offer.provider == SANDBOX:
+    if offer.provider in outcome.simulated:
         text += " (sandbox: simulated, nothing real was bought)"
     lines = [section(text)]
-    if owned is not None and owned.forward_to:
-        lines.append(context(f"Forwarding to {owned.forward_to}"))
+    if outcome.owned is not None and outcome.owned.forward_to:
+        lines.append(context(f"Forwarding to {outcome.owned.forward_to}"))
     return Reply(text=text, blocks=lines, replace_original=True)
 
 
-def purchase_failed(quote: Quote | None, reason: str) -> Reply:
-    number = f" {quote.offer.e164}" if quote else ""
-    text = f"❌ The purchase of{number} did not go through: {reason}"
+def purchase_failed(outcome: PurchaseFailed) -> Reply:
+    text = f"❌ The purchase of {outcome.quote.offer.e164} did not go through: {outcome.reason}"
     return Reply(text=text, blocks=[section(escape(text))], replace_original=True)
 
 
-def purchase_pending(quote: Quote, message: str) -> Reply:
-    text = f"⏳ {quote.offer.e164} ({provider_text(quote.offer.provider)}): {message}"
+def purchase_pending(outcome: PurchasePending) -> Reply:
+    quote = outcome.quote
+    text = f"⏳ {quote.offer.e164} ({provider_text(quote.offer.provider, outcome.simulated)}): {outcome.message}"
     return Reply(text=text, blocks=[section(escape(text))], replace_original=True)

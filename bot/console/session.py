@@ -19,12 +19,13 @@ from typing import IO, Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import store
-from bot.app import Services, build_services, create_app, slack_client
 from bot.config import Settings
 from bot.console import payloads
 from bot.console.render import mrkdwn_to_text, render_blocks
 from bot.console.slack_stub import Call, SlackStub
 from bot.providers.http import create_http_client
+from bot.server import create_app
+from bot.services import Services, build_services, slack_client
 
 __all__ = ["CONSOLE_CHANNEL", "CONSOLE_TEAM", "CONSOLE_USER", "Console", "lines_from"]
 

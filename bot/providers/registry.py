@@ -81,9 +81,10 @@ class ProviderSet(Mapping[str, "NumberProvider"]):
             raise StaleAction(f"The provider {name} is not enabled on this bot (any more).")
         return provider
 
-    def simulated(self, name: str) -> bool:
-        provider = self._providers.get(name)
-        return provider is not None and provider.capabilities.simulated
+    @property
+    def simulated_names(self) -> frozenset[str]:
+        """Providers whose effects are simulated (the sandbox): messages about them say so."""
+        return frozenset(name for name, p in self._providers.items() if p.capabilities.simulated)
 
     async def aclose(self) -> None:
         for provider in self._providers.values():

@@ -1,4 +1,4 @@
-"""Block Kit builders are pure functions: models in, blocks out, no Slack involved."""
+"""Block Kit builders are pure functions: outcomes in, blocks out, no Slack involved."""
 
 from __future__ import annotations
 
@@ -6,16 +6,27 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.blocks import ids
-from bot.blocks.admin import audit_view, budget_view
-from bot.blocks.help import help_view
-from bot.blocks.modal import search_modal
-from bot.blocks.pool import PoolRow, pool_page, release_confirmation
-from bot.blocks.purchase import confirm_label, confirmation
-from bot.blocks.search import search_results
+from bot import outcomes
+from bot.blocks import MESSAGES, VIEWS, ids, render, render_view
+from bot.blocks.purchase import confirm_label
 from bot.budget import BudgetSettings, MonthSpend
-from bot.models import Feature, Money, NumberType, Offer, PoolEntry, Quote, Role, SearchQuery, utcnow
-from bot.pool import PoolItem
+from bot.models import Feature, Money, NumberType, Offer, PoolEntry, PoolItem, Quote, Role, SearchQuery, utcnow
+from bot.outcomes import (
+    AuditLatest,
+    BudgetStatus,
+    Help,
+    PoolPage,
+    PoolRow,
+    Quoted,
+    ReleasePrompt,
+    Requoted,
+    SearchForm,
+    SearchResults,
+    Spend,
+)
+from bot.replies import Reply, slack_args
+
+SANDBOX = frozenset({"sandbox"})
 
 
 def usd(amount: str) -> Money:
@@ -56,8 +67,45 @@ def all_buttons(blocks: list[dict]) -> list[dict]:
     return found
 
 
+def results(offers: list[Offer], notes: tuple[str, ...] = (), *, limit: int = 10, country: str = "US") -> Reply:
+    query = SearchQuery(country=country, limit=limit)
+    return render(SearchResults(query=query, offers=tuple(offers), notes=notes, search_id="sid", simulated=SANDBOX))
+
+
+def spend(settings: BudgetSettings | None = None, month: MonthSpend | None = None) -> Spend:
+    return Spend(settings=settings or BudgetSettings(), month=month or MonthSpend(month="2026-11"))
+
+
+def test_every_outcome_has_exactly_one_renderer() -> None:
+    kinds = {
+        v
+        for v in vars(outcomes).values()
+        if isinstance(v, type) and issubclass(v, outcomes.Outcome) and v is not outcomes.Outcome
+    }
+    assert kinds == set(MESSAGES) | set(VIEWS)
+    assert not set(MESSAGES) & set(VIEWS)
+
+
+def test_slack_args_alone_turn_the_renderers_choice_into_replace_original() -> None:
+    reply = Reply(text="x", blocks=[{"type": "divider"}], replace_original=True)
+    assert slack_args(reply, "respond") == {
+        "text": "x",
+        "blocks": [{"type": "divider"}],
+        "response_type": "ephemeral",
+        "replace_original": True,
+    }
+    assert "replace_original" not in slack_args(reply, "ack")
+    assert slack_args(reply, "api") == {"text": "x", "blocks": [{"type": "divider"}]}
+
+
+def test_a_quote_is_a_new_message_and_a_requote_replaces_the_confirmation() -> None:
+    q = quote(offer(monthly=usd("1")))
+    assert render(Quoted(quote=q, spend=spend())).replace_original is False
+    assert render(Requoted(quote=q, spend=spend())).replace_original is True
+
+
 def test_unknown_cost_is_shown_as_unknown_never_zero() -> None:
-    reply = search_results(SearchQuery(country="US"), [offer(monthly=None, setup=None)], [], "s1")
+    reply = results([offer(monthly=None, setup=None)])
     text = json.dumps(reply.blocks)
     assert "unknown/month" in text
     assert "setup unknown" in text
@@ -66,7 +114,7 @@ def test_unknown_cost_is_shown_as_unknown_never_zero() -> None:
 
 def test_search_results_fit_slack_limits_and_buttons_carry_only_ids() -> None:
     offers = [offer(i, usd("1.00"), usd("0")) for i in range(20)]
-    reply = search_results(SearchQuery(country="US", limit=20), offers, ["azure: no answer within 8 s"], "sid")
+    reply = results(offers, ("azure: no answer within 8 s",), limit=20)
     assert len(reply.blocks) <= 50
     buttons = all_buttons(reply.blocks)
     assert [b["value"] for b in buttons] == [f"sid:{i}" for i in range(20)]
@@ -75,17 +123,20 @@ def test_search_results_fit_slack_limits_and_buttons_carry_only_ids() -> None:
 
 
 def test_sandbox_results_say_sandbox() -> None:
-    reply = search_results(SearchQuery(country="GB"), [offer(provider="sandbox", monthly=usd("1"))], [], "s")
+    reply = results([offer(provider="sandbox", monthly=usd("1"))], country="GB")
     assert "simulated" in json.dumps(reply.blocks)
 
 
 def test_confirmation_button_names_the_cost() -> None:
     q = quote(offer(monthly=usd("1.25"), setup=usd("0.50")))
     assert confirm_label(q) == "Confirm purchase (1.25 USD/mo + 0.50 USD setup)"
-    reply = confirmation(
-        q,
-        settings=BudgetSettings(budgets={"USD": usd("10")}),
-        spend=MonthSpend(month="2026-11", totals={"USD": usd("3")}),
+    reply = render(
+        Quoted(
+            quote=q,
+            spend=spend(
+                BudgetSettings(budgets={"USD": usd("10")}), MonthSpend(month="2026-11", totals={"USD": usd("3")})
+            ),
+        )
     )
     text = json.dumps(reply.blocks)
     assert "3.00 USD \\u2192 4.75 USD of 10.00 USD budget" in text
@@ -98,11 +149,7 @@ def test_confirmation_with_unknown_setup_says_so_on_the_button() -> None:
 
 
 def test_confirmation_needing_approval_offers_request_approval_not_confirm() -> None:
-    reply = confirmation(
-        quote(offer(monthly=usd("9")), ("over the limit",)),
-        settings=BudgetSettings(),
-        spend=MonthSpend(month="2026-11"),
-    )
+    reply = render(Quoted(quote=quote(offer(monthly=usd("9")), ("over the limit",)), spend=spend()))
     actions = [b["action_id"] for b in all_buttons(reply.blocks)]
     assert actions == [ids.REQUEST_APPROVAL, ids.CANCEL]
     assert "over the limit" in json.dumps(reply.blocks)
@@ -121,7 +168,7 @@ def rows(n: int) -> list[PoolRow]:
 
 
 def test_pool_pages_stay_within_block_limits_with_navigation() -> None:
-    page = pool_page(rows(25), page=1, provider=None, notes=[])
+    page = render(PoolPage(rows=tuple(rows(25)), page=1))
     assert len(page.blocks) <= 50
     nav = all_buttons(page.blocks)
     assert [json.loads(b["value"])["page"] for b in nav] == [0, 2]
@@ -129,14 +176,19 @@ def test_pool_pages_stay_within_block_limits_with_navigation() -> None:
 
 
 def test_pool_flags_numbers_gone_at_the_provider_but_not_unknown_ones() -> None:
-    gone = pool_page(rows(1), page=0, provider=None, notes=[])
+    gone = render(PoolPage(rows=tuple(rows(1)), page=0))
     assert "no longer on the vonage account" in json.dumps(gone.blocks)
-    unknown = [PoolRow(item=r.item, live=None, known=False) for r in rows(1)]
-    assert "no longer" not in json.dumps(pool_page(unknown, page=0, provider=None, notes=["vonage: down"]).blocks)
+    unknown = tuple(PoolRow(item=r.item, live=None, known=False) for r in rows(1))
+    assert "no longer" not in json.dumps(render(PoolPage(rows=unknown, page=0, notes=("vonage: down",))).blocks)
+
+
+def test_a_turned_page_replaces_the_listing_and_a_new_listing_does_not() -> None:
+    assert render(PoolPage(rows=tuple(rows(12)), page=1, turned=True)).replace_original is True
+    assert render(PoolPage(rows=tuple(rows(12)), page=0)).replace_original is False
 
 
 def test_release_confirmation_is_danger_styled_with_a_confirm_dialog() -> None:
-    reply = release_confirmation("+14155550000", "vonage", "intent1", "Desk <1>")
+    reply = render(ReleasePrompt(e164="+14155550000", provider="vonage", intent_id="intent1", name="Desk <1>"))
     release, cancel = all_buttons(reply.blocks)
     assert release["style"] == "danger"
     assert release["confirm"]["style"] == "danger"
@@ -146,18 +198,22 @@ def test_release_confirmation_is_danger_styled_with_a_confirm_dialog() -> None:
 
 
 def test_help_depends_on_role() -> None:
-    assert "grant" not in help_view(Role.viewer, ["U1"]).text
-    assert "grant" in help_view(Role.admin, ["U1"]).text
-    assert "no role yet" in help_view(None, ["U1"]).text
+    from bot.access import usable_commands
+
+    def text(role: Role | None) -> str:
+        return render(Help(role=role, usable=usable_commands(role), admins=("U1",))).text
+
+    assert "grant" not in text(Role.viewer)
+    assert "grant" in text(Role.admin)
+    assert "no role yet" in text(None)
+    assert "search" not in text(None)
 
 
 def test_budget_view_keeps_currencies_apart() -> None:
-    reply = budget_view(
-        BudgetSettings(budgets={"USD": usd("100")}),
-        MonthSpend(
-            month="2026-11", totals={"USD": usd("5"), "EUR": Money(amount=Decimal("3"), currency="EUR")}, unknown=1
-        ),
+    month = MonthSpend(
+        month="2026-11", totals={"USD": usd("5"), "EUR": Money(amount=Decimal("3"), currency="EUR")}, unknown=1
     )
+    reply = render(BudgetStatus(spend=spend(BudgetSettings(budgets={"USD": usd("100")}), month)))
     text = json.dumps(reply.blocks)
     assert "5.00 USD of 100.00 USD" in text
     assert "3.00 EUR (no budget)" in text
@@ -165,11 +221,11 @@ def test_budget_view_keeps_currencies_apart() -> None:
 
 
 def test_audit_view_handles_no_entries() -> None:
-    assert audit_view([]).text == "The audit log is empty."
+    assert render(AuditLatest(entries=())).text == "The audit log is empty."
 
 
 def test_search_modal_lists_providers() -> None:
-    view = search_modal(["sandbox", "vonage"], "C1")
+    view = render_view(SearchForm(providers=("sandbox", "vonage"), channel_id="C1"))
     assert view["callback_id"] == ids.SEARCH_MODAL
     assert json.loads(view["private_metadata"]) == {"channel": "C1"}
     provider_block = next(b for b in view["blocks"] if b["block_id"] == ids.PROVIDER)

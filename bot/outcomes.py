@@ -1,0 +1,303 @@
+"""What services answer with: models of what happened, rendered by `bot.blocks`.
+
+A service never builds Block Kit or chooses how Slack places a message; it says what
+happened here, and `bot.blocks.render` turns that into a `Reply`. Fields hold data (ids,
+numbers, amounts, user ids, provider reasons), never mrkdwn.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from bot.audit import AuditEntry
+from bot.budget import BudgetSettings, MonthSpend
+from bot.models import Frozen, Offer, OwnedNumber, PoolItem, Quote, Role, SearchQuery
+
+__all__ = [
+    "Adopted",
+    "ApprovalClosed",
+    "ApprovalDecision",
+    "ApprovalRequest",
+    "ApprovalRequested",
+    "AuditExport",
+    "AuditLatest",
+    "Bought",
+    "BudgetStatus",
+    "DenyForm",
+    "Forwarded",
+    "Granted",
+    "Help",
+    "Named",
+    "NumberInfo",
+    "Outcome",
+    "PoolPage",
+    "PoolRow",
+    "PurchaseFailed",
+    "PurchasePending",
+    "PurchaseResult",
+    "QuoteCancelled",
+    "Quoted",
+    "ReleaseCancelled",
+    "ReleaseFailed",
+    "ReleasePending",
+    "ReleasePrompt",
+    "Released",
+    "Releasing",
+    "RequesterNotice",
+    "Requoted",
+    "Revoked",
+    "RoleList",
+    "SearchForm",
+    "SearchResults",
+    "Searching",
+    "Spend",
+]
+
+
+class Outcome(Frozen):
+    """Every service answer; `simulated` names the providers whose effects are not real."""
+
+    simulated: frozenset[str] = frozenset()
+
+
+class Spend(Frozen):
+    """The team's budget settings and this month's spend, as read for one answer."""
+
+    settings: BudgetSettings
+    month: MonthSpend
+
+
+# -- help, search ---------------------------------------------------------------------
+
+
+class Help(Outcome):
+    role: Role | None
+    usable: tuple[str, ...]  # subcommands this caller may use, in the order shown
+    admins: tuple[str, ...]
+
+
+class Searching(Outcome):
+    country: str
+    providers: tuple[str, ...]
+
+
+class SearchForm(Outcome):
+    providers: tuple[str, ...]
+    channel_id: str | None
+
+
+class SearchResults(Outcome):
+    query: SearchQuery
+    offers: tuple[Offer, ...]
+    notes: tuple[str, ...]
+    search_id: str
+
+
+# -- purchases ------------------------------------------------------------------------
+
+
+class Quoted(Outcome):
+    """A fresh confirmation, as a new message (the search results stay for other picks)."""
+
+    quote: Quote
+    spend: Spend
+
+
+class Requoted(Outcome):
+    """The confirmation again, in place: approval became necessary, or the provider asked for
+    charges (`quote.accepted_charges`, with the provider's `charges_detail`)."""
+
+    status: ClassVar[str] = "charges"
+    quote: Quote
+    spend: Spend
+    charges_detail: str | None = None
+
+
+class QuoteCancelled(Outcome):
+    e164: str
+    unhold_error: str | None = None
+
+
+class Bought(Outcome):
+    status: ClassVar[str] = "bought"
+    quote: Quote
+    owned: OwnedNumber | None
+    buyer: str
+
+
+class PurchaseFailed(Outcome):
+    status: ClassVar[str] = "failed"
+    quote: Quote
+    reason: str
+
+
+class PurchasePending(Outcome):
+    status: ClassVar[str] = "pending"
+    quote: Quote
+    message: str
+
+
+PurchaseResult = Bought | PurchaseFailed | PurchasePending | Requoted
+
+
+# -- approvals ------------------------------------------------------------------------
+
+
+class ApprovalRequest(Outcome):
+    """The request in the approvals channel; `approved_*` when charges came after an approval."""
+
+    quote: Quote
+    spend: Spend
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+
+class ApprovalRequested(Outcome):
+    channel: str
+    e164: str
+    provider: str
+
+
+class ApprovalDecision(Frozen):
+    """A decision on a request and, once approved, how the purchase went (None: still buying)."""
+
+    quote: Quote
+    decision: Literal["approved", "denied", "expired"]
+    by: str | None = None
+    at: datetime | None = None
+    purchase: PurchaseResult | None = None
+    error: str | None = None  # approved, but the purchase could not start
+    reason: str = ""  # a denial's reason, as typed
+
+
+class ApprovalClosed(Outcome):
+    """The approval message after a decision."""
+
+    decision: ApprovalDecision
+
+
+class RequesterNotice(Outcome):
+    """What the requester is told about their request."""
+
+    decision: ApprovalDecision
+
+
+class DenyForm(Outcome):
+    quote: Quote
+
+
+# -- releases -------------------------------------------------------------------------
+
+
+class ReleasePrompt(Outcome):
+    e164: str
+    provider: str
+    intent_id: str
+    name: str | None = None
+
+
+class ReleaseCancelled(Outcome):
+    e164: str
+
+
+class Releasing(Outcome):
+    e164: str
+    provider: str
+
+
+class Released(Outcome):
+    e164: str
+    provider: str
+
+
+class ReleaseFailed(Outcome):
+    e164: str
+    reason: str
+
+
+class ReleasePending(Outcome):
+    e164: str
+    provider: str
+
+
+# -- the pool -------------------------------------------------------------------------
+
+
+class PoolRow(Frozen):
+    """A pool number joined with what its provider says now."""
+
+    item: PoolItem
+    live: OwnedNumber | None = None
+    known: bool = False  # False when the provider could not be asked
+
+    @property
+    def gone(self) -> bool:
+        return self.known and self.live is None
+
+    @property
+    def forward_to(self) -> str | None:
+        return self.live.forward_to if self.live is not None else self.item.forward_to
+
+
+class PoolPage(Outcome):
+    rows: tuple[PoolRow, ...]
+    page: int
+    provider: str | None = None
+    notes: tuple[str, ...] = ()
+    turned: bool = False  # a Previous/Next click: the page replaces the one shown
+
+
+class NumberInfo(Outcome):
+    row: PoolRow
+    note: str | None = None
+
+
+class Named(Outcome):
+    e164: str
+    name: str
+    provider_note: str | None = None  # why the provider's copy of the name was not updated
+
+
+class Forwarded(Outcome):
+    e164: str
+    destination: str
+    provider: str
+
+
+class Adopted(Outcome):
+    e164: str
+    provider: str
+
+
+# -- administration -------------------------------------------------------------------
+
+
+class RoleList(Outcome):
+    members: dict[str, Role]
+    bootstrap: frozenset[str]
+
+
+class Granted(Outcome):
+    user_id: str
+    role: Role
+
+
+class Revoked(Outcome):
+    user_id: str
+    previous: Role | None
+
+
+class AuditLatest(Outcome):
+    entries: tuple[AuditEntry, ...]
+
+
+class AuditExport(Outcome):
+    entries: int
+    csv: str
+    filename: str
+
+
+class BudgetStatus(Outcome):
+    spend: Spend
+    changed: bool = False
