@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
+import bot.blocks.ids as ids
 from bot import keys
-from bot.blocks import ids
 from bot.commands import USAGE
 from bot.errors import PermissionDenied
 from bot.models import Role

@@ -11,7 +11,7 @@ from bot.budget import BudgetStore
 from bot.commands import Budget
 from bot.errors import PermissionDenied
 from bot.models import Caller, Role, utcnow
-from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList, Spend
+from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList
 
 __all__ = ["AdminService"]
 
@@ -87,5 +87,4 @@ class AdminService:
             await self.audit.record(
                 caller.team_id, entry_fields(actor=caller.user_id, action="budget", detail=", ".join(changes))
             )
-        settings, month = await self.budget.snapshot(caller.team_id)
-        return BudgetStatus(spend=Spend(settings=settings, month=month), changed=command.changes)
+        return BudgetStatus(spend=await self.budget.read(caller.team_id), changed=command.changes)

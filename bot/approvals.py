@@ -24,7 +24,6 @@ from bot.outcomes import (
     Quoted,
     RequesterNotice,
     Requoted,
-    Spend,
 )
 from bot.purchases import Progress, PurchaseService, QuoteStore
 
@@ -57,10 +56,6 @@ class ApprovalService:
     def simulated(self) -> frozenset[str]:
         return self.purchases.providers.simulated_names
 
-    async def _spend(self, team_id: str) -> Spend:
-        settings, month = await self.budget.snapshot(team_id)
-        return Spend(settings=settings, month=month)
-
     # -- asking ---------------------------------------------------------------------
 
     async def request(self, caller: Caller, quote_id: str) -> ApprovalRequested:
@@ -80,7 +75,7 @@ class ApprovalService:
             raise StaleAction("This quote has expired; search and press Buy again for a fresh one.")
         if opened != "ok":
             raise StaleAction(f"Approval for this quote was already requested ({opened}).")
-        message = ApprovalRequest(quote=quote, spend=await self._spend(team), simulated=self.simulated)
+        message = ApprovalRequest(quote=quote, spend=await self.budget.read(team), simulated=self.simulated)
         try:
             ts = await self.notifier.post(self.channel, message)
         except Exception:
@@ -179,7 +174,7 @@ class ApprovalService:
         await self.approvals.posted(team, new_quote.id, channel=record.channel, ts=record.ts)
         return ApprovalRequest(
             quote=new_quote,
-            spend=await self._spend(team),
+            spend=await self.budget.read(team),
             approved_by=decided.by,
             approved_at=decided.at,
             simulated=self.simulated,

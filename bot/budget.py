@@ -24,6 +24,7 @@ __all__ = [
     "BudgetSettings",
     "BudgetStore",
     "MonthSpend",
+    "Spend",
     "approval_reasons",
     "month_of",
     "spend_entry",
@@ -46,6 +47,13 @@ class MonthSpend(Frozen):
 
     def after(self, charges: list[Money]) -> dict[str, Money]:
         return sum_by_currency([*self.totals.values(), *charges])
+
+
+class Spend(Frozen):
+    """The team's budget settings and this month's spend, as read for one answer."""
+
+    settings: BudgetSettings
+    month: MonthSpend
 
 
 def spend_entry(charges: list[Money]) -> str:
@@ -86,6 +94,10 @@ class BudgetStore:
             pipe.hgetall(keys.spend(team_id, month))
             settings, spend = await pipe.execute()
         return _read_settings(settings), _read_spend(month, spend)
+
+    async def read(self, team_id: str, when: datetime | None = None) -> Spend:
+        settings, month = await self.snapshot(team_id, when)
+        return Spend(settings=settings, month=month)
 
     async def update(
         self,

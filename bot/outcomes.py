@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from bot.audit import AuditEntry
-from bot.budget import BudgetSettings, MonthSpend
+from bot.budget import Spend
 from bot.models import Frozen, Offer, OwnedNumber, PoolItem, Quote, Role, SearchQuery
 
 __all__ = [
@@ -59,13 +59,6 @@ class Outcome(Frozen):
     """Every service answer; `simulated` names the providers whose effects are not real."""
 
     simulated: frozenset[str] = frozenset()
-
-
-class Spend(Frozen):
-    """The team's budget settings and this month's spend, as read for one answer."""
-
-    settings: BudgetSettings
-    month: MonthSpend
 
 
 # -- help, search ---------------------------------------------------------------------

@@ -110,10 +110,6 @@ class PurchaseService:
         self.clock = clock
         self.sleep = sleep
 
-    async def _spend(self, team_id: str) -> Spend:
-        settings, month = await self.budget.snapshot(team_id)
-        return Spend(settings=settings, month=month)
-
     def _reasons(self, caller: Caller, quote: Quote, spend: Spend) -> tuple[str, ...]:
         if caller.role is None:  # the gate lets no one without a role this far; never assume one
             raise PermissionDenied("Buying a number needs a numberbot role; ask an admin.")
@@ -144,7 +140,7 @@ class PurchaseService:
         """A fresh quote for an offer the server already holds (search result or earlier quote)."""
         provider = self.providers.require(offer.provider)
         hold = await provider.hold(offer)
-        spend = await self._spend(caller.team_id)
+        spend = await self.budget.read(caller.team_id)
         now = self.clock()
         expires = now + timedelta(seconds=self.quote_ttl)
         if hold is not None and hold.expires_at is not None:
@@ -208,7 +204,7 @@ class PurchaseService:
             raise PermissionDenied(f"Only <@{quote.user_id}>, who asked for this quote, can confirm it.")
         if quote.expires_at <= self.clock():
             raise StaleAction("This quote has expired; search and press Buy again for a fresh one.")
-        spend = await self._spend(team)
+        spend = await self.budget.read(team)
         reasons = self._reasons(caller, quote, spend)
         if reasons:
             # Spend or limits changed since the quote was made: it needs an approver now.
@@ -371,7 +367,7 @@ class PurchaseService:
         await self._not_bought(op, "charges", "charges required", detail=exc.detail or exc.user_message, cost=charges)
         if exc.charges is None:
             return PurchaseFailed(quote=quote, reason=exc.user_message, simulated=self.providers.simulated_names)
-        spend = await self._spend(op.team_id)
+        spend = await self.budget.read(op.team_id)
         now = self.clock()
         again = quote.model_copy(
             update={

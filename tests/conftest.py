@@ -15,7 +15,7 @@ from bot.providers.base import NumberProvider
 from bot.providers.sandbox import SandboxProvider
 from tests.fakes import Recorder
 from tests.redis_server import RedisProcess, redis_process
-from tests.slack import ADMIN, BotUnderTest, start_bot
+from tests.slack import ADMIN, TEAM, BotUnderTest, start_bot
 
 _PREFIXES = ("SLACK", "REDIS", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "BOT", "APPROVALS", "QUOTE")
 
@@ -73,7 +73,7 @@ async def real_redis(redis_server: RedisProcess) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def slack() -> AsyncIterator[SlackStub]:
-    stub = SlackStub(team_id="T0TEST")
+    stub = SlackStub(team_id=TEAM)
     await stub.start()
     yield stub
     await stub.stop()

@@ -13,6 +13,7 @@ from bot.budget import month_of
 from bot.providers.sandbox import SandboxProvider
 from tests.fakes import FakeCarrier, Recorder
 from tests.handlers.test_actions import quote_for
+from tests.slack import TEAM
 
 pytestmark = pytest.mark.redis_server
 
@@ -25,9 +26,9 @@ async def test_twenty_concurrent_confirm_clicks_buy_once(make_bot, real_redis: R
     assert all(a.status == 200 for a in acks)
     await bot.settle()
     assert sandbox.count("buy") == 1
-    assert await real_redis.hlen(keys.pool("T0TEST")) == 1
-    assert await real_redis.hlen(keys.spend("T0TEST", month_of())) == 1
-    audit = await real_redis.xrange(keys.audit("T0TEST"))
+    assert await real_redis.hlen(keys.pool(TEAM)) == 1
+    assert await real_redis.hlen(keys.spend(TEAM, month_of())) == 1
+    audit = await real_redis.xrange(keys.audit(TEAM))
     assert [f["outcome"] for _, f in audit if f["action"] == "buy"] == ["bought"]
     outcomes = [bot.last(f"c{i}").text for i in range(20)]
     assert sum("bought" in o for o in outcomes) == 1
@@ -68,8 +69,8 @@ async def test_an_expired_quote_on_real_redis_buys_nothing(make_bot, real_redis:
     carrier = FakeCarrier()
     bot = await make_bot(redis=real_redis, providers={"fake": carrier}, settings=make_settings(quote_ttl_seconds=30))
     quote_id, _ = await quote_for(bot)
-    assert 0 < await real_redis.pttl(keys.quote("T0TEST", quote_id)) <= 30_000
-    await real_redis.pexpire(keys.quote("T0TEST", quote_id), 1)  # let Redis expire it now
+    assert 0 < await real_redis.pttl(keys.quote(TEAM, quote_id)) <= 30_000
+    await real_redis.pexpire(keys.quote(TEAM, quote_id), 1)  # let Redis expire it now
     await asyncio.sleep(0.05)
     await bot.click(ids.CONFIRM, quote_id, key="expired")
     assert "expired" in bot.last("expired").text

@@ -15,10 +15,9 @@ from bot.journal import Journal
 from bot.models import Operation, Quote, new_id, utcnow
 from bot.purchases import QuoteStore
 from tests.fakes import FakeCarrier
+from tests.slack import TEAM
 
 pytestmark = pytest.mark.redis_server
-
-TEAM = "T0TEST"
 
 
 async def orphan_purchase(redis: Redis, carrier: FakeCarrier, slack_url: str, *, age: float = 0.0) -> Operation:

@@ -13,7 +13,7 @@ from bot.blocks import ids
 from bot.providers.sandbox import SandboxProvider
 from tests.fakes import Recorder
 from tests.redis_server import free_port
-from tests.slack import SIGNING_SECRET, BotUnderTest
+from tests.slack import SIGNING_SECRET, TEAM, BotUnderTest
 
 
 def hand_signed(body: str, secret: str, timestamp: int) -> dict[str, str]:
@@ -29,7 +29,7 @@ def hand_signed(body: str, secret: str, timestamp: int) -> dict[str, str]:
 
 def command_body(text: str) -> str:
     return urlencode(
-        {"team_id": "T0TEST", "user_id": "U0ADMIN", "channel_id": "C0TEST", "command": "/number", "text": text,
+        {"team_id": TEAM, "user_id": "U0ADMIN", "channel_id": "C0TEST", "command": "/number", "text": text,
          "response_url": "http://127.0.0.1:9/respond/x", "trigger_id": "t"}
     )  # fmt: skip
 

@@ -18,6 +18,7 @@ from tests.fakes import Recorder
 from tests.handlers.test_actions import quote_for
 from tests.handlers.test_commands import buy_sandbox_number
 from tests.redis_server import RedisProcess, redis_cluster, redis_sentinel
+from tests.slack import TEAM
 
 pytestmark = pytest.mark.redis_server
 
@@ -50,7 +51,7 @@ async def test_twenty_concurrent_confirms_on_a_cluster_buy_once(make_bot, cluste
     await asyncio.gather(*(bot.click(ids.CONFIRM, quote_id, key=f"c{i}", settle=False) for i in range(20)))
     await bot.settle()
     assert sandbox.count("buy") == 1
-    assert await cluster.hlen(keys.pool("T0TEST")) == 1
+    assert await cluster.hlen(keys.pool(TEAM)) == 1
     assert sum("bought" in bot.last(f"c{i}").text for i in range(20)) == 1
 
 
@@ -73,7 +74,7 @@ async def test_every_flow_runs_on_a_cluster_with_one_slot_per_team(make_bot, clu
     await bot.click(ids.APPROVE, quote_id, user="U0APP", key="app", channel="C0APPROVALS")
     assert "bought" in bot.last("app").text
 
-    team_keys = [k async for k in cluster.scan_iter(match="nb:{T0TEST}:*")]
+    team_keys = [k async for k in cluster.scan_iter(match=f"nb:{{{TEAM}}}:*")]
     assert len(team_keys) > 8
     assert len({cluster.keyslot(k) for k in team_keys}) == 1, "a team's keys share one hash slot"
     assert await bot.services.reconciler.run_once() == 0

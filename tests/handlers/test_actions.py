@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from redis.asyncio import Redis
 
 from bot import keys
@@ -15,7 +14,7 @@ from bot.budget import month_of
 from bot.models import Quote
 from tests.fakes import FakeCarrier, Recorder
 from tests.handlers.test_commands import buy_sandbox_number, grant
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 BUYER = "U0BUYER"
 REQUESTER = "U0REQUESTER"
@@ -35,7 +34,7 @@ async def quote_for(bot: BotUnderTest, user: str = ADMIN, country: str = "US") -
 
 async def test_buy_shows_a_priced_confirmation_backed_by_a_stored_quote(bot: BotUnderTest, redis: Redis) -> None:
     quote_id, confirmation = await quote_for(bot)
-    stored = Quote.model_validate_json(await redis.get(keys.quote("T0TEST", quote_id)))
+    stored = Quote.model_validate_json(await redis.get(keys.quote(TEAM, quote_id)))
     assert stored.user_id == ADMIN
     assert stored.offer.monthly is not None
     blocks = json.dumps(confirmation["blocks"])
@@ -45,13 +44,13 @@ async def test_buy_shows_a_priced_confirmation_backed_by_a_stored_quote(bot: Bot
     confirm = next(b for b in confirmation["blocks"] if b["type"] == "actions")["elements"][0]
     assert confirm["text"]["text"] == f"Confirm purchase ({stored.offer.monthly.display()}/mo)"
     assert confirm["value"] == quote_id
-    ttl = await redis.ttl(keys.quote("T0TEST", quote_id))
+    ttl = await redis.ttl(keys.quote(TEAM, quote_id))
     assert 290 <= ttl <= 300
 
 
 async def test_confirm_buys_records_pool_spend_and_audit(bot: BotUnderTest, redis: Redis, sandbox: Recorder) -> None:
     quote_id, _ = await quote_for(bot)
-    quote = Quote.model_validate_json(await redis.get(keys.quote("T0TEST", quote_id)))
+    quote = Quote.model_validate_json(await redis.get(keys.quote(TEAM, quote_id)))
     ack = await bot.click(ids.CONFIRM, quote_id, key="confirmation")
     assert ack.status == 200
     first, final = bot.replies("confirmation")
@@ -60,17 +59,17 @@ async def test_confirm_buys_records_pool_spend_and_audit(bot: BotUnderTest, redi
     assert "bought" in final.text
     assert "sandbox" in final.text
     assert sandbox.count("buy") == 1
-    pool = await redis.hgetall(keys.pool("T0TEST"))
+    pool = await redis.hgetall(keys.pool(TEAM))
     assert json.loads(pool[quote.offer.e164])["bought_by"] == ADMIN
-    spend = await redis.hgetall(keys.spend("T0TEST", month_of()))
+    spend = await redis.hgetall(keys.spend(TEAM, month_of()))
     assert spend == {
         quote_id: json.dumps([[str(quote.offer.monthly.amount), "USD"], [str(quote.offer.setup.amount), "USD"]])
     }
-    (entry,) = await redis.xrevrange(keys.audit("T0TEST"), count=1)
+    (entry,) = await redis.xrevrange(keys.audit(TEAM), count=1)
     assert entry[1]["action"] == "buy"
     assert entry[1]["outcome"] == "bought"
     assert entry[1]["number"] == quote.offer.e164
-    assert await redis.exists(keys.quote("T0TEST", quote_id)) == 0
+    assert await redis.exists(keys.quote(TEAM, quote_id)) == 0
 
 
 async def test_a_second_click_on_a_used_quote_buys_nothing(bot: BotUnderTest, sandbox: Recorder) -> None:
@@ -83,7 +82,7 @@ async def test_a_second_click_on_a_used_quote_buys_nothing(bot: BotUnderTest, sa
 
 async def test_an_expired_quote_buys_nothing(bot: BotUnderTest, redis: Redis, sandbox: Recorder) -> None:
     quote_id, _ = await quote_for(bot)
-    await redis.delete(keys.quote("T0TEST", quote_id))  # what the TTL does
+    await redis.delete(keys.quote(TEAM, quote_id))  # what the TTL does
     await bot.click(ids.CONFIRM, quote_id, key="late")
     assert "expired" in bot.last("late").text
     assert sandbox.count("buy") == 0
@@ -160,7 +159,7 @@ async def test_cancel_drops_the_quote(bot: BotUnderTest, redis: Redis, sandbox: 
     quote_id, _ = await quote_for(bot)
     await bot.click(ids.CANCEL, quote_id, key="cancel")
     assert "Cancelled" in bot.last("cancel").text
-    assert await redis.exists(keys.quote("T0TEST", quote_id)) == 0
+    assert await redis.exists(keys.quote(TEAM, quote_id)) == 0
     await bot.click(ids.CONFIRM, quote_id, key="after-cancel")
     assert sandbox.count("buy") == 0
 
@@ -172,9 +171,9 @@ async def test_a_refused_purchase_is_reported_and_recorded(make_bot, redis: Redi
     quote_id, _ = await quote_for(bot)
     await bot.click(ids.CONFIRM, quote_id, key="refused")
     assert "did not go through: FakeCarrier: insufficient credit" in bot.last("refused").text
-    assert await redis.hlen(keys.pool("T0TEST")) == 0
-    assert await redis.exists(keys.spend("T0TEST", month_of())) == 0
-    (entry,) = await redis.xrevrange(keys.audit("T0TEST"), count=1)
+    assert await redis.hlen(keys.pool(TEAM)) == 0
+    assert await redis.exists(keys.spend(TEAM, month_of())) == 0
+    (entry,) = await redis.xrevrange(keys.audit(TEAM), count=1)
     assert entry[1]["outcome"] == "failed"
 
 
@@ -187,36 +186,41 @@ async def test_a_lost_answer_is_resolved_by_asking_not_by_buying_again(make_bot,
     assert "bought" in bot.last("lost").text
     assert carrier.requests["buy"] == 1
     assert carrier.requests["get"] == 1
-    assert await redis.hlen(keys.pool("T0TEST")) == 1
+    assert await redis.hlen(keys.pool(TEAM)) == 1
 
 
-async def test_a_lost_answer_for_a_purchase_that_did_not_happen_says_so(
-    make_bot, redis: Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("bot.purchases.NOT_OWNED_GRACE", timedelta(seconds=0.3))
+async def test_a_lost_answer_for_a_purchase_that_did_not_happen_says_so(make_bot, redis: Redis) -> None:
     carrier = FakeCarrier()
     carrier.buy_mode = "lost-before-buying"
     bot = await make_bot(redis=redis, providers={"fake": carrier})
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    bot.services.purchases.sleep = sleep  # the grace period passes without waiting for it
     quote_id, _ = await quote_for(bot)
     await bot.click(ids.CONFIRM, quote_id, key="lost")
     assert "did not go through" in bot.last("lost").text
     assert carrier.requests["buy"] == 1
     assert carrier.requests["get"] == 2, "asked again once the grace period passed"
-    assert await redis.hlen(keys.pool("T0TEST")) == 0
+    assert len(waited) == 1
+    assert 9 < waited[0] <= 10, "the grace period is counted from the request"
+    assert await redis.hlen(keys.pool(TEAM)) == 0
 
 
 async def test_a_lost_answer_for_a_purchase_the_provider_completes_a_moment_later_is_bought(
-    make_bot, redis: Redis, monkeypatch: pytest.MonkeyPatch
+    make_bot, redis: Redis
 ) -> None:
-    monkeypatch.setattr("bot.purchases.NOT_OWNED_GRACE", timedelta(seconds=0.5))
     carrier = FakeCarrier()
     carrier.buy_mode = "lost-completes-later"
     bot = await make_bot(redis=redis, providers={"fake": carrier})
+    bot.services.purchases.grace = timedelta(seconds=0.5)  # short enough for a test, longer than the 0.1 s
     quote_id, _ = await quote_for(bot)
     await bot.click(ids.CONFIRM, quote_id, key="late")
     assert "bought" in bot.last("late").text
     assert carrier.requests["buy"] == 1
-    assert await redis.hlen(keys.pool("T0TEST")) == 1
+    assert await redis.hlen(keys.pool(TEAM)) == 1
 
 
 async def test_an_unanswerable_purchase_stays_in_flight(make_bot, redis: Redis) -> None:
@@ -227,8 +231,8 @@ async def test_an_unanswerable_purchase_stays_in_flight(make_bot, redis: Redis) 
     quote_id, _ = await quote_for(bot)
     await bot.click(ids.CONFIRM, quote_id, key="unknown")
     assert "keeps checking" in bot.last("unknown").text
-    assert await redis.zrange(keys.inflight("T0TEST"), 0, -1) == [quote_id]
-    assert await redis.hget(keys.op("T0TEST", quote_id), "status") == "inflight"
+    assert await redis.zrange(keys.inflight(TEAM), 0, -1) == [quote_id]
+    assert await redis.hget(keys.op(TEAM, quote_id), "status") == "inflight"
 
 
 async def test_charges_are_shown_and_only_the_second_click_accepts_them(make_bot, redis: Redis) -> None:
@@ -242,12 +246,12 @@ async def test_charges_are_shown_and_only_the_second_click_accepts_them(make_bot
     (confirm,) = bot.buttons(second, ids.CONFIRM)
     assert "4.50 USD charges" in confirm["text"]["text"]
     assert carrier.accepted == [None]
-    assert await redis.hlen(keys.pool("T0TEST")) == 0
+    assert await redis.hlen(keys.pool(TEAM)) == 0
     await bot.click(ids.CONFIRM, confirm["value"], key="charges2")
     await bot.click(ids.CONFIRM, confirm["value"], key="charges3")
     assert carrier.accepted == [None, carrier.charges]
     assert "bought" in bot.last("charges2").text
-    spend = await redis.hgetall(keys.spend("T0TEST", month_of()))
+    spend = await redis.hgetall(keys.spend(TEAM, month_of()))
     assert json.loads(spend[confirm["value"]]) == [["2.00", "USD"], ["1.00", "USD"], ["4.50", "USD"]]
 
 
@@ -270,7 +274,7 @@ async def test_release_needs_the_danger_confirmation_then_leaves_the_pool(
     assert "Releasing" in progress.text
     assert "Released" in final.text
     assert sandbox.count("release") == 1
-    assert await redis.hexists(keys.pool("T0TEST"), number) == 0
+    assert await redis.hexists(keys.pool(TEAM), number) == 0
     assert await redis.hexists(keys.sandbox_owned(), number) == 0
     await bot.click(ids.RELEASE, button["value"], key="again")
     assert "already used" in bot.last("again").text
@@ -295,7 +299,7 @@ async def test_spend_is_summed_per_currency_never_across(bot: BotUnderTest, redi
     ack = await bot.command("budget")
     assert "GBP" in ack.body
     assert "USD" in ack.body
-    stored = await redis.hgetall(keys.spend("T0TEST", month_of()))
+    stored = await redis.hgetall(keys.spend(TEAM, month_of()))
     currencies = {c for raw in stored.values() for _, c in json.loads(raw)}
     assert currencies == {"GBP", "USD"}
     assert all(Decimal(a) >= 0 for raw in stored.values() for a, _ in json.loads(raw))

@@ -16,7 +16,7 @@ from tests.conftest import make_settings
 from tests.fakes import FakeCarrier, Recorder
 from tests.handlers.test_actions import quote_for
 from tests.handlers.test_commands import grant
-from tests.slack import BotUnderTest
+from tests.slack import TEAM, BotUnderTest
 
 REQUESTER = "U0REQ"
 APPROVER = "U0APPROVER"
@@ -75,12 +75,12 @@ async def test_requester_request_then_approval_buys_exactly_once(sandboxed, slac
     assert "bought" in final.text
     told = bot.last("requester-msg")
     assert f"<@{APPROVER}> approved your request: bought" in told.text
-    entry = json.loads(await redis.hget(keys.pool("T0TEST"), sandbox.calls[-1][1][0].offer.e164))
+    entry = json.loads(await redis.hget(keys.pool(TEAM), sandbox.calls[-1][1][0].offer.e164))
     assert entry["bought_by"] == REQUESTER
 
     audit = [
         (f["action"], f["outcome"], f["actor"])
-        for _, f in await redis.xrange(keys.audit("T0TEST"))
+        for _, f in await redis.xrange(keys.audit(TEAM))
         if f["action"] in ("request", "approve", "buy")
     ]
     assert audit == [("request", "pending", REQUESTER), ("approve", "approved", APPROVER), ("buy", "bought", REQUESTER)]
@@ -102,7 +102,7 @@ async def test_the_requester_cannot_approve_their_own_request(make_bot, redis: R
     assert "cannot decide on your own request" in refusal.text
     assert refusal.data["replace_original"] is False, "only the clicker sees it; the request is unchanged"
     assert sandbox.count("buy") == 0
-    assert await redis.hget(keys.approval("T0TEST", quote_id), "status") == "pending"
+    assert await redis.hget(keys.approval(TEAM, quote_id), "status") == "pending"
 
 
 async def test_a_viewer_clicking_approve_is_refused(sandboxed, slack: SlackStub, redis: Redis) -> None:
@@ -112,7 +112,7 @@ async def test_a_viewer_clicking_approve_is_refused(sandboxed, slack: SlackStub,
     assert ack.status == 200
     assert "needs the approver role; yours is viewer" in bot.last("viewer-approve").text
     assert sandbox.count("buy") == 0
-    assert await redis.hget(keys.approval("T0TEST", quote_id), "status") == "pending"
+    assert await redis.hget(keys.approval(TEAM, quote_id), "status") == "pending"
 
 
 async def test_an_approver_demoted_before_clicking_is_refused(sandboxed, slack: SlackStub) -> None:
@@ -143,9 +143,9 @@ async def test_deny_asks_for_a_reason_and_buys_nothing(sandboxed, slack: SlackSt
     assert "use the &lt;shared&gt; line" in json.dumps(updated.data["blocks"])
     assert "denied your request" in bot.last("requester-msg").text
     assert sandbox.count("buy") == 0
-    assert await redis.exists(keys.quote("T0TEST", quote_id)) == 0
-    assert await redis.hget(keys.approval("T0TEST", quote_id), "status") == "denied"
-    (entry,) = [f for _, f in await redis.xrange(keys.audit("T0TEST")) if f["action"] == "deny"]
+    assert await redis.exists(keys.quote(TEAM, quote_id)) == 0
+    assert await redis.hget(keys.approval(TEAM, quote_id), "status") == "denied"
+    (entry,) = [f for _, f in await redis.xrange(keys.audit(TEAM)) if f["action"] == "deny"]
     assert entry["outcome"] == "denied"
     assert entry["actor"] == APPROVER
     # and it cannot be approved afterwards
@@ -170,7 +170,7 @@ async def test_an_expired_quote_cannot_be_approved_and_can_be_asked_again(
 ) -> None:
     bot, sandbox = sandboxed
     quote_id, _ = await requested(bot, slack)
-    await redis.delete(keys.quote("T0TEST", quote_id))  # the quote's TTL ran out
+    await redis.delete(keys.quote(TEAM, quote_id))  # the quote's TTL ran out
     await bot.click(ids.APPROVE, quote_id, user=APPROVER, key="approval-msg", channel=APPROVALS)
     assert "expired before a decision" in bot.last("approval-msg").text
     assert sandbox.count("buy") == 0
@@ -181,16 +181,16 @@ async def test_an_expired_quote_cannot_be_approved_and_can_be_asked_again(
     fresh = bot.last("again")
     new_quote = bot.buttons(fresh, ids.REQUEST_APPROVAL)[0]["value"]
     assert new_quote != quote_id
-    assert await redis.exists(keys.quote("T0TEST", new_quote))
-    assert [f["outcome"] for _, f in await redis.xrange(keys.audit("T0TEST")) if f["action"] == "expire"] == ["expired"]
+    assert await redis.exists(keys.quote(TEAM, new_quote))
+    assert [f["outcome"] for _, f in await redis.xrange(keys.audit(TEAM)) if f["action"] == "expire"] == ["expired"]
 
 
 async def test_the_sweep_closes_requests_nobody_decided(sandboxed, slack: SlackStub, redis: Redis) -> None:
     bot, sandbox = sandboxed
     quote_id, _ = await requested(bot, slack)
     assert await bot.services.approvals.sweep() == 0, "a live quote is left alone"
-    await redis.delete(keys.quote("T0TEST", quote_id))
-    await redis.zadd(keys.approvals("T0TEST"), {quote_id: 0})  # its expiry time has passed
+    await redis.delete(keys.quote(TEAM, quote_id))
+    await redis.zadd(keys.approvals(TEAM), {quote_id: 0})  # its expiry time has passed
     assert await bot.services.approvals.sweep() == 1
     (updated,) = slack.api_calls("chat.update")
     assert "expired" in json.dumps(updated.data["blocks"])
@@ -250,7 +250,7 @@ async def test_two_approvers_clicking_at_once_on_real_redis_buy_once(
     await one.settle()
     await two.settle()
     assert carrier.requests["buy"] == 1
-    approvals = [f for _, f in await real_redis.xrange(keys.audit("T0TEST")) if f["action"] == "approve"]
+    approvals = [f for _, f in await real_redis.xrange(keys.audit(TEAM)) if f["action"] == "approve"]
     assert len(approvals) == 1
 
 

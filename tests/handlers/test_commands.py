@@ -10,8 +10,9 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.blocks import ids
 from bot.console.slack_stub import SlackStub
+from bot.pool import PoolStore
 from tests.fakes import Recorder
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 VIEWER = "U0VIEWER"
 BUYER = "U0BUYER"
@@ -175,7 +176,7 @@ async def test_list_pages_with_a_next_button(bot: BotUnderTest, redis: Redis) ->
 
     for i in range(23):
         entry = PoolEntry(e164=f"+4420794601{i:02d}", provider="sandbox", bought_by=ADMIN, bought_at=utcnow())
-        await redis.hset(keys.pool("T0TEST"), entry.e164, entry.model_dump_json())
+        assert await PoolStore(redis).adopt(TEAM, entry)
     ack = await bot.command("list")
     first = bot.last(ack.key)
     assert len(first.blocks) <= 50
@@ -196,17 +197,22 @@ async def test_forward_of_a_number_not_in_the_pool_is_refused_without_provider_c
     assert sandbox.count("forward") == 0
 
 
-async def test_adopt_brings_an_owned_number_into_the_pool(bot: BotUnderTest, redis: Redis) -> None:
-    from bot.models import NumberType
-    from bot.providers.sandbox import generate
+class NoCheckpoints:
+    """A purchase made outside the bot keeps no journal."""
 
-    offer = generate("NL", NumberType.mobile, None)[0]
-    await redis.hset(keys.sandbox_inventory("NL", "mobile"), offer.e164, offer.model_dump_json())
-    await redis.hset(
-        keys.sandbox_owned(),
-        offer.e164,
-        json.dumps({"offer": json.loads(offer.model_dump_json()), "since": "2026-01-01"}),
-    )
+    state: dict[str, str] = {}  # noqa: RUF012 - read-only here
+
+    async def save(self, **values: str) -> None:
+        raise AssertionError("the sandbox keeps no checkpoints")
+
+
+async def test_adopt_brings_an_owned_number_into_the_pool(bot: BotUnderTest, sandbox: Recorder) -> None:
+    from bot.models import NumberType, SearchQuery
+    from bot.providers.base import Order
+
+    # The account owns a number the bot never bought: buy it at the (sandbox) provider directly.
+    (offer,) = await sandbox.search(SearchQuery(country="NL", type=NumberType.mobile, limit=1))
+    await sandbox.buy(Order(op_id="outside-the-bot", offer=offer), NoCheckpoints())
     ack = await bot.command(f"adopt {offer.e164} --provider sandbox")
     assert "Adopted" in bot.last(ack.key).text
     ack = await bot.command(f"adopt {offer.e164} --provider sandbox")
@@ -325,10 +331,10 @@ async def test_listing_costs_the_same_redis_round_trips_however_large_the_pool(
     monkeypatch.setattr(Pipeline, "execute", counted_batch)
 
     async def trips_for_list(size: int) -> int:
-        await redis.delete(keys.pool("T0TEST"))
+        await redis.delete(keys.pool(TEAM))
         for i in range(size):
             entry = PoolEntry(e164=f"+4420794601{i:02d}", provider="sandbox", bought_by=ADMIN, bought_at=utcnow())
-            await redis.hset(keys.pool("T0TEST"), entry.e164, entry.model_dump_json())
+            await PoolStore(redis).adopt(TEAM, entry)
         before = trips["n"]
         await bot.command("list")
         return trips["n"] - before

@@ -19,7 +19,7 @@ from bot.access import NEEDS
 from bot.blocks import ids
 from tests.fakes import Recorder
 from tests.handlers.test_commands import buy_sandbox_number, grant
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 LEGACY = (
     "interactive_message",
@@ -41,8 +41,8 @@ def legacy_payload(kind: str, callback_id: str, value: str, *, user: str, respon
         "type": kind,
         "callback_id": callback_id,
         "action_id": callback_id,
-        "team": {"id": "T0TEST", "domain": "numberbot"},
-        "user": {"id": user, "name": user.lower(), "team_id": "T0TEST"},
+        "team": {"id": TEAM, "domain": "numberbot"},
+        "user": {"id": user, "name": user.lower(), "team_id": TEAM},
         "channel": {"id": "C0TEST", "name": "numbers"},
         "action_ts": "1700000000.000200",
         "message_ts": "1700000000.000100",
@@ -131,8 +131,8 @@ def block_actions(action_id: str, value: str, response_url: str, actions: int = 
     action = {"type": "button", "action_id": action_id, "block_id": "b", "value": value}
     payload = {
         "type": "block_actions",
-        "user": {"id": ADMIN, "team_id": "T0TEST"},
-        "team": {"id": "T0TEST"},
+        "user": {"id": ADMIN, "team_id": TEAM},
+        "team": {"id": TEAM},
         "channel": {"id": "C0TEST"},
         "response_url": response_url,
         "trigger_id": "trigger.x",
@@ -157,7 +157,7 @@ async def test_another_slash_command_is_refused_with_the_reason(bot: BotUnderTes
         {
             "command": "/numbers",
             "text": "search GB",
-            "team_id": "T0TEST",
+            "team_id": TEAM,
             "user_id": ADMIN,
             "channel_id": "C0TEST",
             "response_url": bot.stub.response_url("other"),
@@ -174,7 +174,7 @@ async def test_an_event_the_app_does_not_use_runs_nothing(bot: BotUnderTest, red
     before = await snapshot(redis)
     event = {
         "type": "event_callback",
-        "team_id": "T0TEST",
+        "team_id": TEAM,
         "api_app_id": "A0NUMBERBOT",
         "event": {"type": "message", "user": ADMIN, "text": "/number release +44…", "channel": "C0TEST"},
         "event_id": "Ev1",
