@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.blocks import ids
 from bot.config import Settings
 from bot.console import payloads
 from bot.console.slack_stub import Call, SlackStub
@@ -135,6 +136,26 @@ class BotUnderTest:
                 e for e in elements if e.get("type") == "button" and (action_id is None or e["action_id"] == action_id)
             ]
         return found
+
+    async def press_buy(self, search: str, *, user: str = ADMIN, key: str = "results", index: int = 0) -> Call:
+        """Run `/number <search>` and press Buy on one result; the confirmation that came back."""
+        ack = await self.command(search, user=user)
+        buy = self.buttons(self.last(ack.key), ids.BUY)[index]
+        await self.click(ids.BUY, buy["value"], user=user, key=key)
+        return self.last(key)
+
+    def quote_id(self, confirmation: Call) -> str:
+        """The quote a confirmation's Confirm (or Request approval) button carries."""
+        found = self.buttons(confirmation, ids.CONFIRM) or self.buttons(confirmation, ids.REQUEST_APPROVAL)
+        assert found, f"no Confirm or Request approval button in: {confirmation.text}"
+        return str(found[0]["value"])
+
+    async def buy(self, search: str, *, user: str = ADMIN, key: str = "confirmation") -> Call:
+        """Search, press Buy on the first result and Confirm; the purchase's last message."""
+        confirmation = await self.press_buy(search, user=user, key=f"{key}-results")
+        (confirm,) = self.buttons(confirmation, ids.CONFIRM)
+        await self.click(ids.CONFIRM, confirm["value"], user=user, key=key)
+        return self.last(key)
 
     async def aclose(self) -> None:
         await self.client.close()

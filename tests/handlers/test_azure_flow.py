@@ -18,14 +18,17 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.blocks import ids
 from bot.budget import month_of
+from bot.console.slack_stub import Call
 from bot.models import NumberType, PoolEntry, utcnow
+from bot.pool import PoolStore
 from bot.providers.azure import AzureProvider
-from tests.conftest import BotFactory, make_settings
+from tests.conftest import BotFactory
+from tests.handlers.conftest import provider_bot, routed
 from tests.providers.azure_wire import API_VERSION, BASE_URL, CONNECTION_STRING, AzureWire, assert_signed, body_of
 from tests.providers.contract import Account, Listing
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
-TEAM = "T0TEST"
+TEAM = TEAM
 OFFERED = [
     Listing(e164="+18885550123", country="US", type=NumberType.tollfree, monthly=Decimal("2.00")),
     Listing(e164="+18885550124", country="US", type=NumberType.tollfree, monthly=Decimal("2.50")),
@@ -37,16 +40,8 @@ def owned(i: int) -> Listing:
 
 
 @pytest.fixture
-def account() -> Account:
-    return Account()
-
-
-@pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-        for call in router.calls:
-            assert_signed(call.request)
+    yield from routed(BASE_URL, assert_signed)
 
 
 @pytest.fixture
@@ -56,27 +51,23 @@ def wire(router: respx.MockRouter, account: Account) -> AzureWire:
     return wire
 
 
+SEARCH = "search US --provider azure --type tollfree --limit 1"
+
+
 @pytest.fixture
 async def bot(make_bot: BotFactory, redis: Redis) -> BotUnderTest:
-    settings = make_settings(azure_communication_connection_string=CONNECTION_STRING, sandbox=False)
-    bot = await make_bot(redis=redis, settings=settings)
-    assert list(bot.services.providers) == ["azure"]
-    assert isinstance(bot.services.providers["azure"], AzureProvider)
-    return bot
+    return await provider_bot(
+        make_bot, redis, "azure", AzureProvider, azure_communication_connection_string=CONNECTION_STRING
+    )
 
 
-async def press_buy(bot: BotUnderTest, key: str) -> dict:
-    ack = await bot.command("search US --provider azure --type tollfree --limit 1")
-    (buy,) = bot.buttons(bot.last(ack.key), ids.BUY)
-    await bot.click(ids.BUY, buy["value"], key=key)
-    return bot.last(key)
+async def press_buy(bot: BotUnderTest, key: str) -> Call:
+    return await bot.press_buy(SEARCH, key=key)
 
 
 async def buy_first(bot: BotUnderTest) -> str:
     """Search Azure, press Buy on the first result, Confirm; returns the number."""
-    confirmation = await press_buy(bot, "results")
-    (confirm,) = bot.buttons(confirmation, ids.CONFIRM)
-    await bot.click(ids.CONFIRM, confirm["value"], key="confirmation")
+    await bot.buy(SEARCH)
     return OFFERED[0].e164
 
 
@@ -137,7 +128,7 @@ async def test_list_follows_next_links_and_joins_the_pool(
     ack = await bot.command(f"adopt {owned(140).e164} --provider azure")  # on the second page
     assert "Adopted +14255550140 from azure" in bot.last(ack.key).text
     gone = PoolEntry(e164=owned(999).e164, provider="azure", bought_by=ADMIN, bought_at=utcnow())
-    await redis.hset(keys.pool(TEAM), gone.e164, gone.model_dump_json())
+    assert await PoolStore(redis).adopt(TEAM, gone)
     before = wire.routes["list"].call_count
 
     ack = await bot.command("list --provider azure")

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -19,8 +20,10 @@ from bot import keys
 from bot.blocks import ids
 from bot.budget import month_of
 from bot.models import PoolEntry, utcnow
+from bot.pool import PoolStore
 from bot.providers.flowroute import FlowrouteProvider
-from tests.conftest import BotFactory, make_settings
+from tests.conftest import BotFactory
+from tests.handlers.conftest import provider_bot, routed
 from tests.providers.contract import Listing
 from tests.providers.flowroute_wire import (
     ACCESS_KEY,
@@ -33,7 +36,7 @@ from tests.providers.flowroute_wire import (
     json_of,
     seattle,
 )
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 OFFERED = [
     Listing(e164=seattle(123), country="US", monthly=Decimal("1.25"), setup=Decimal("1.00")),
@@ -47,13 +50,14 @@ def account() -> FlowrouteAccount:
     return FlowrouteAccount()
 
 
+def authorised(request: httpx.Request) -> None:
+    assert request.headers["authorization"] == basic_auth()
+    assert request.headers["accept"] == JSON_API
+
+
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-        for call in router.calls:
-            assert call.request.headers["authorization"] == basic_auth()
-            assert call.request.headers["accept"] == JSON_API
+    yield from routed(BASE_URL, authorised)
 
 
 @pytest.fixture
@@ -66,21 +70,19 @@ def wire(router: respx.MockRouter, account: FlowrouteAccount) -> FlowrouteWire:
 
 @pytest.fixture
 async def bot(make_bot: BotFactory, redis: Redis) -> BotUnderTest:
-    settings = make_settings(flowroute_access_key=ACCESS_KEY, flowroute_secret_key=SECRET_KEY, sandbox=False)
-    bot = await make_bot(redis=redis, settings=settings)
-    assert list(bot.services.providers) == ["flowroute"]
-    assert isinstance(bot.services.providers["flowroute"], FlowrouteProvider)
-    return bot
+    return await provider_bot(
+        make_bot,
+        redis,
+        "flowroute",
+        FlowrouteProvider,
+        flowroute_access_key=ACCESS_KEY,
+        flowroute_secret_key=SECRET_KEY,
+    )
 
 
 async def buy_first(bot: BotUnderTest, *, key: str = "confirmation") -> str:
     """Search Flowroute, press Buy on the first result, Confirm; returns the number."""
-    ack = await bot.command("search US 206 --provider flowroute --limit 1")
-    (buy,) = bot.buttons(bot.last(ack.key), ids.BUY)
-    await bot.click(ids.BUY, buy["value"], key="results")
-    (confirm,) = bot.buttons(bot.last("results"), ids.CONFIRM)
-    await bot.click(ids.CONFIRM, confirm["value"], key=key)
-    assert "bought" in bot.last(key).text
+    assert "bought" in (await bot.buy("search US 206 --provider flowroute --limit 1", key=key)).text
     return OFFERED[0].e164
 
 
@@ -128,12 +130,12 @@ async def test_buy_with_confirmation_shows_monthly_and_setup_cost_and_buys_once(
     (request,) = [call.request for call in buy_route.calls]
     assert (request.method, request.url.path) == ("POST", "/v2/numbers/12065550123")
     assert seattle(123) in account.owned
-    entry = PoolEntry.model_validate_json(await redis.hget(keys.pool("T0TEST"), seattle(123)))
+    entry = PoolEntry.model_validate_json(await redis.hget(keys.pool(TEAM), seattle(123)))
     assert entry.monthly is not None
     assert entry.setup is not None
     assert (entry.monthly.amount, entry.monthly.currency) == (Decimal("1.25"), "USD")
     assert (entry.setup.amount, entry.setup.currency) == (Decimal("1.00"), "USD")
-    spend = await redis.hgetall(keys.spend("T0TEST", month_of()))
+    spend = await redis.hgetall(keys.spend(TEAM, month_of()))
     (charges,) = [json.loads(v) for v in spend.values()]
     assert [(Decimal(amount), currency) for amount, currency in charges] == [
         (Decimal("1.25"), "USD"),
@@ -149,7 +151,7 @@ async def test_list_pages_through_the_pool_and_flowroute_account(
     pooled = [seattle(i) for i in range(300, 311)] + [seattle(999)]  # 12: two Slack pages; one is gone
     for e164 in pooled:
         entry = PoolEntry(e164=e164, provider="flowroute", bought_by=ADMIN, bought_at=utcnow())
-        await redis.hset(keys.pool("T0TEST"), e164, entry.model_dump_json())
+        assert await PoolStore(redis).adopt(TEAM, entry)
 
     ack = await bot.command("list --provider flowroute")
 
@@ -212,4 +214,4 @@ async def test_release_deletes_the_number_at_flowroute_and_it_leaves_the_pool(
     (request,) = [call.request for call in delete.calls]
     assert (request.method, request.url.path) == ("DELETE", "/v2/numbers/12065550123")
     assert number not in account.owned
-    assert await redis.hexists(keys.pool("T0TEST"), number) == 0
+    assert await redis.hexists(keys.pool(TEAM), number) == 0

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -19,8 +20,10 @@ from bot import keys
 from bot.blocks import ids
 from bot.budget import month_of
 from bot.models import PoolEntry, utcnow
+from bot.pool import PoolStore
 from bot.providers.kazoo import KazooProvider
-from tests.conftest import BotFactory, make_settings
+from tests.conftest import BotFactory
+from tests.handlers.conftest import provider_bot, routed
 from tests.providers.contract import Account, Listing, london
 from tests.providers.kazoo_wire import (
     ACCOUNT_ID,
@@ -33,7 +36,7 @@ from tests.providers.kazoo_wire import (
     json_of,
     plan_charges,
 )
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 A = f"/v2/accounts/{ACCOUNT_ID}"
 OFFERED = [Listing(e164="+14155550123", country="US"), Listing(e164="+14155550124", country="US")]
@@ -41,18 +44,14 @@ NUMBER = OFFERED[0].e164
 DESTINATION = "+447400123456"
 
 
-@pytest.fixture
-def account() -> Account:
-    return Account()
+def authorised(request: httpx.Request) -> None:
+    if request.url.path != "/v2/api_auth":
+        assert request.headers["x-auth-token"] == TOKEN
 
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-        for call in router.calls:
-            if call.request.url.path != "/v2/api_auth":
-                assert call.request.headers["x-auth-token"] == TOKEN
+    yield from routed(BASE_URL, authorised)
 
 
 @pytest.fixture
@@ -64,28 +63,22 @@ def wire(router: respx.MockRouter, account: Account) -> KazooWire:
     return wire
 
 
+SEARCH = "search US 415 --provider kazoo --limit 1"
+
+
 @pytest.fixture
 async def bot(make_bot: BotFactory, redis: Redis) -> BotUnderTest:
-    settings = make_settings(kazoo_base_url=BASE_URL, kazoo_api_key=API_KEY, sandbox=False)
-    bot = await make_bot(redis=redis, settings=settings)
-    assert list(bot.services.providers) == ["kazoo"]
-    assert isinstance(bot.services.providers["kazoo"], KazooProvider)
-    return bot
+    return await provider_bot(make_bot, redis, "kazoo", KazooProvider, kazoo_base_url=BASE_URL, kazoo_api_key=API_KEY)
 
 
 async def confirmation_for_first(bot: BotUnderTest) -> dict[str, str]:
     """Search Kazoo for US 415, press Buy on the first result; the Confirm button."""
-    ack = await bot.command("search US 415 --provider kazoo --limit 1")
-    (buy,) = bot.buttons(bot.last(ack.key), ids.BUY)
-    await bot.click(ids.BUY, buy["value"], key="results")
-    (confirm,) = bot.buttons(bot.last("results"), ids.CONFIRM)
+    (confirm,) = bot.buttons(await bot.press_buy(SEARCH), ids.CONFIRM)
     return confirm
 
 
 async def buy_first(bot: BotUnderTest) -> str:
-    confirm = await confirmation_for_first(bot)
-    await bot.click(ids.CONFIRM, confirm["value"], key="bought")
-    assert f"bought {NUMBER} from kazoo" in bot.last("bought").text
+    assert f"bought {NUMBER} from kazoo" in (await bot.buy(SEARCH, key="bought")).text
     return NUMBER
 
 
@@ -125,7 +118,7 @@ async def test_buy_without_charges_activates_once(
     assert request.url.raw_path == f"{A}/phone_numbers/%2B14155550123/activate".encode()
     assert json_of(request) == {"data": {}}
     assert NUMBER in account.owned
-    entry = PoolEntry.model_validate_json(await redis.hget(keys.pool("T0TEST"), NUMBER))
+    entry = PoolEntry.model_validate_json(await redis.hget(keys.pool(TEAM), NUMBER))
     assert (entry.monthly, entry.setup) == (None, None)
 
 
@@ -147,7 +140,7 @@ async def test_buy_with_charges_shows_them_and_only_the_second_click_accepts_the
     assert accept["text"]["text"] == "Confirm purchase (unknown/mo + setup unknown + 3.50 USD charges)"
     assert activations(router) == [{"data": {}}], "the first click accepts nothing"
     assert NUMBER not in account.owned
-    assert await redis.hlen(keys.pool("T0TEST")) == 0
+    assert await redis.hlen(keys.pool(TEAM)) == 0
 
     await bot.click(ids.CONFIRM, accept["value"], key="accepted")
     await bot.click(ids.CONFIRM, accept["value"], key="again")
@@ -157,7 +150,7 @@ async def test_buy_with_charges_shows_them_and_only_the_second_click_accepts_the
     accepting = [body for body in activations(router) if body.get("accept_charges") is True]
     assert accepting == [{"data": {}, "accept_charges": True}], "accepted exactly once, by the second click"
     assert NUMBER in account.owned
-    spend = await redis.hgetall(keys.spend("T0TEST", month_of()))
+    spend = await redis.hgetall(keys.spend(TEAM, month_of()))
     ((amount, currency),) = json.loads(spend[accept["value"]])
     assert (Decimal(amount), currency) == (Decimal("3.50"), "USD"), "the accepted charges count as this month's spend"
 
@@ -169,7 +162,7 @@ async def test_list_reads_every_kazoo_page_and_flags_numbers_kazoo_lost(
     account.forward(london(240), DESTINATION)  # forwarded in Kazoo, on the third page
     for e164 in (london(5), london(240), london(999)):
         entry = PoolEntry(e164=e164, provider="kazoo", bought_by=ADMIN, bought_at=utcnow())
-        await redis.hset(keys.pool("T0TEST"), e164, entry.model_dump_json())
+        assert await PoolStore(redis).adopt(TEAM, entry)
 
     ack = await bot.command("list --provider kazoo")
 
@@ -229,6 +222,6 @@ async def test_release_gives_the_number_back_and_removes_its_callflow(
     assert request.url.raw_path == f"{A}/phone_numbers/%2B14155550123".encode()
     assert callflows.calls.last.request.url.path == f"{A}/callflows/{callflow_id(number)}"
     assert number not in account.owned
-    assert await redis.hexists(keys.pool("T0TEST"), number) == 0
+    assert await redis.hexists(keys.pool(TEAM), number) == 0
     sign_ins = [c for c in router.calls if c.request.url.path == "/v2/api_auth"]
     assert len(sign_ins) == 1, "one shared token served the whole conversation"

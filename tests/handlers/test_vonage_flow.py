@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -19,11 +20,13 @@ from bot import keys
 from bot.blocks import ids
 from bot.budget import month_of
 from bot.models import PoolEntry, utcnow
+from bot.pool import PoolStore
 from bot.providers.vonage import VonageProvider
-from tests.conftest import BotFactory, make_settings
+from tests.conftest import BotFactory
+from tests.handlers.conftest import provider_bot, routed
 from tests.providers.contract import Account, Listing, london
 from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire, basic_auth, form_of
-from tests.slack import ADMIN, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 OFFERED = [
     Listing(e164=london(123), monthly=Decimal("0.95")),
@@ -32,16 +35,13 @@ OFFERED = [
 DESTINATION = "+447400123456"
 
 
-@pytest.fixture
-def account() -> Account:
-    return Account()
+def authorised(request: httpx.Request) -> None:
+    assert request.headers["authorization"] == basic_auth()
 
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-        assert all(call.request.headers["authorization"] == basic_auth() for call in router.calls)
+    yield from routed(BASE_URL, authorised)
 
 
 @pytest.fixture
@@ -53,20 +53,14 @@ def wire(router: respx.MockRouter, account: Account) -> VonageWire:
 
 @pytest.fixture
 async def bot(make_bot: BotFactory, redis: Redis) -> BotUnderTest:
-    settings = make_settings(vonage_api_key=API_KEY, vonage_api_secret=API_SECRET, sandbox=False)
-    bot = await make_bot(redis=redis, settings=settings)
-    assert list(bot.services.providers) == ["vonage"]
-    assert isinstance(bot.services.providers["vonage"], VonageProvider)
-    return bot
+    return await provider_bot(
+        make_bot, redis, "vonage", VonageProvider, vonage_api_key=API_KEY, vonage_api_secret=API_SECRET
+    )
 
 
 async def buy_first(bot: BotUnderTest, *, key: str = "confirmation") -> str:
     """Search Vonage, press Buy on the first result, Confirm; returns the number."""
-    ack = await bot.command("search GB 20 --provider vonage --limit 1")
-    (buy,) = bot.buttons(bot.last(ack.key), ids.BUY)
-    await bot.click(ids.BUY, buy["value"], key="results")
-    (confirm,) = bot.buttons(bot.last("results"), ids.CONFIRM)
-    await bot.click(ids.CONFIRM, confirm["value"], key=key)
+    await bot.buy("search GB 20 --provider vonage --limit 1", key=key)
     return OFFERED[0].e164
 
 
@@ -107,11 +101,11 @@ async def test_buy_with_confirmation_buys_once_at_vonage(
     (request,) = [call.request for call in buy_route.calls]
     assert form_of(request) == {"country": "GB", "msisdn": "442079460123"}
     assert london(123) in account.owned
-    entry = PoolEntry.model_validate_json(await redis.hget(keys.pool("T0TEST"), london(123)))
+    entry = PoolEntry.model_validate_json(await redis.hget(keys.pool(TEAM), london(123)))
     assert entry.monthly is not None
     assert (entry.monthly.amount, entry.monthly.currency) == (Decimal("0.95"), "EUR")
     assert entry.setup is None
-    spend = await redis.hgetall(keys.spend("T0TEST", month_of()))
+    spend = await redis.hgetall(keys.spend(TEAM, month_of()))
     assert list(spend.values()) == [json.dumps([["0.95", "EUR"]])]
 
 
@@ -123,7 +117,7 @@ async def test_list_joins_the_pool_with_vonage_account_numbers(
     number = await buy_first(bot)
     account.forward(number, DESTINATION)  # changed at Vonage, not through the bot
     gone = PoolEntry(e164=london(999), provider="vonage", bought_by=ADMIN, bought_at=utcnow())
-    await redis.hset(keys.pool("T0TEST"), gone.e164, gone.model_dump_json())
+    assert await PoolStore(redis).adopt(TEAM, gone)
 
     ack = await bot.command("list --provider vonage")
 
@@ -174,7 +168,7 @@ async def test_release_cancels_at_vonage_and_leaves_the_pool(
     (request,) = [call.request for call in cancel.calls]
     assert form_of(request) == {"country": "GB", "msisdn": "442079460123"}
     assert number not in account.owned
-    assert await redis.hexists(keys.pool("T0TEST"), number) == 0
+    assert await redis.hexists(keys.pool(TEAM), number) == 0
 
 
 async def test_adopt_brings_a_vonage_number_into_the_pool(
@@ -187,7 +181,7 @@ async def test_adopt_brings_a_vonage_number_into_the_pool(
     assert DESTINATION in json.dumps(bot.last(ack.key).blocks)
     ack = await bot.command(f"adopt {london(322)} --provider vonage")
     assert "Vonage says the account does not have +442079460322" in bot.last(ack.key).text
-    assert await redis.hlen(keys.pool("T0TEST")) == 1
+    assert await redis.hlen(keys.pool(TEAM)) == 1
 
 
 async def test_a_refused_purchase_reaches_the_buyer_as_one_line(
@@ -203,7 +197,7 @@ async def test_a_refused_purchase_reaches_the_buyer_as_one_line(
     assert "\n" not in text
     assert API_SECRET not in text
     assert route.call_count == 1
-    assert await redis.hlen(keys.pool("T0TEST")) == 0
+    assert await redis.hlen(keys.pool(TEAM)) == 0
 
 
 async def test_rejected_credentials_reach_the_user_as_one_line(bot: BotUnderTest, router: respx.MockRouter) -> None:
