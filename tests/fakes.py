@@ -11,7 +11,7 @@ from bot.errors import ChargesRequired, OutcomeUnknown, ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.providers.base import BaseProvider, Capabilities, NumberProvider, Order, Progress
 
-__all__ = ["FakeCarrier", "Recorder"]
+__all__ = ["FakeCarrier", "Recorder", "Sleeps"]
 
 _METHODS = (
     "search", "hold", "unhold", "buy", "check_purchase", "list", "get",
@@ -134,3 +134,11 @@ class FakeCarrier(BaseProvider):
     async def release(self, e164: str, progress: Progress) -> None:
         self.requests["release"] += 1
         self.owned.pop(e164, None)
+
+
+class Sleeps(list[float]):
+    """A `sleep` for adapters (ProviderHttp retries, Azure's polls): records each wait
+    instead of sleeping it, so retries cost no time and tests can see what was chosen."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(float(seconds))

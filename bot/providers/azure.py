@@ -45,6 +45,7 @@ from bot.providers.azure_wire import (
     type_of,
 )
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.http import Sleep
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -74,9 +75,20 @@ class AzureProvider(BaseProvider):
         hold=True,  # Buy reserves the number until the reservation expires
     )
 
-    def __init__(self, *, http: httpx.AsyncClient, endpoint: str, access_key: str, **polling: Any) -> None:
-        """`polling`: poll_interval, poll_budget, max_polls, sleep, clock (see AzureClient)."""
-        self._api = AzureClient(http, label=self.label, endpoint=endpoint, access_key=access_key, **polling)
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        endpoint: str,
+        access_key: str,
+        sleep: Sleep = asyncio.sleep,
+        **polling: Any,
+    ) -> None:
+        """`sleep`: how read retries and operation polls wait (tests pass one that records);
+        `polling`: poll_interval, poll_budget, max_polls, clock (see AzureClient)."""
+        self._api = AzureClient(
+            http, label=self.label, endpoint=endpoint, access_key=access_key, sleep=sleep, **polling
+        )
 
     @classmethod
     def from_settings(

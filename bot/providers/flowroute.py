@@ -47,7 +47,7 @@ from bot.providers.flowroute_jsonapi import (
     route_target,
     usd,
 )
-from bot.providers.http import ProviderHttp, raise_for_common_status
+from bot.providers.http import ProviderHttp, Sleep, raise_for_common_status
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -60,10 +60,6 @@ PAGE_SIZE = 200  # Flowroute's maximum `limit`
 MAX_PAGES = 1000  # a `links.next` that never ends stops here
 DETAIL_CONCURRENCY = 8  # number lookups in flight at once while listing
 JSON_API = "application/vnd.api+json"
-# Reads are retried by ProviderHttp, so each attempt is short; writes get longer, because a
-# write that times out leaves an ambiguous outcome to resolve.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 def route_alias(digits: str) -> str:
@@ -88,9 +84,16 @@ class FlowrouteProvider(BaseProvider):
     )
 
     def __init__(
-        self, *, http: httpx.AsyncClient, access_key: str, secret_key: str, base_url: str = DEFAULT_BASE_URL
+        self,
+        *,
+        http: httpx.AsyncClient,
+        access_key: str,
+        secret_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._http = ProviderHttp(http, self.label)
+        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
+        self._http = ProviderHttp(http, self.label, sleep=sleep)
         self._auth = httpx.BasicAuth(access_key, secret_key)
         self._base = base_url.rstrip("/")
 
@@ -114,9 +117,7 @@ class FlowrouteProvider(BaseProvider):
         """A GET, retried by ProviderHttp on 429/5xx and timeouts; the caller maps the status."""
         headers = {"Accept": JSON_API}
         url = self._base + path
-        return await self._http.read(
-            "GET", url, action=action, params=params, headers=headers, auth=self._auth, timeout=READ_TIMEOUT
-        )
+        return await self._http.read("GET", url, action=action, params=params, headers=headers, auth=self._auth)
 
     async def _read(self, path: str, params: dict[str, Any] | None = None, *, action: str) -> dict[str, Any]:
         response = await self._get(path, params, action=action)
@@ -130,9 +131,7 @@ class FlowrouteProvider(BaseProvider):
         headers = {"Accept": JSON_API} | ({"Content-Type": JSON_API} if payload is not None else {})
         content = json.dumps(payload) if payload is not None else None
         url = self._base + path
-        return await self._http.write(
-            method, url, action=action, content=content, headers=headers, auth=self._auth, timeout=WRITE_TIMEOUT
-        )
+        return await self._http.write(method, url, action=action, content=content, headers=headers, auth=self._auth)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Credentials, permissions, rate limits and outages; other answers are the caller's."""

@@ -5,12 +5,18 @@ Reads are retried with backoff on 429/502/503/504 and transport errors, honourin
 was lost raises ``OutcomeUnknown`` so the caller finds out what happened instead of
 sending it again. Transport errors are mapped to the project's errors here, with messages
 that never include URLs, headers or bodies (they may carry credentials).
+
+Every call carries its own timeout: a read attempt is short (it is retried), a write gets
+longer (one that times out leaves an outcome to find out). How the retries wait is the
+``sleep`` given to ``ProviderHttp``, so tests record the waits instead of sleeping them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -26,8 +32,11 @@ from tenacity import (
 from bot.errors import OutcomeUnknown, ProviderAuthError, ProviderUnavailable
 
 __all__ = [
+    "READ_TIMEOUT",
     "RETRY_STATUSES",
+    "WRITE_TIMEOUT",
     "ProviderHttp",
+    "Sleep",
     "create_http_client",
     "raise_for_common_status",
     "retry_after_seconds",
@@ -36,6 +45,11 @@ __all__ = [
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_RETRY_WAIT = 10.0
+READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)  # per attempt: reads are retried
+WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)  # sent once, so given longer
+
+Sleep = Callable[[float], Awaitable[object]]
+"""How an adapter waits (``asyncio.sleep``); tests pass one that records instead."""
 
 
 def create_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
@@ -99,16 +113,22 @@ def raise_for_common_status(label: str, response: httpx.Response, action: str) -
 
 
 class ProviderHttp:
-    """One adapter's view of the shared client: its label for messages, its timeouts."""
+    """One adapter's view of the shared client: its label for messages, its timeouts, and
+    how it waits between retries (`sleep`)."""
 
-    def __init__(self, client: httpx.AsyncClient, label: str, *, attempts: int = 3) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, label: str, *, attempts: int = 3, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.client = client
         self.label = label
         self.attempts = attempts
+        self.sleep = sleep
 
-    async def read(self, method: str, url: str, *, action: str, **kwargs: Any) -> httpx.Response:
+    async def read(self, method: str, url: str | httpx.URL, *, action: str, **kwargs: Any) -> httpx.Response:
         """A call that changes nothing: retried on 429/5xx and transport errors."""
+        kwargs.setdefault("timeout", READ_TIMEOUT)
         retrying = AsyncRetrying(
+            sleep=self.sleep,
             stop=stop_after_attempt(self.attempts) | _asks_too_long,
             wait=_RetryAfterOrBackoff(),
             retry=(
@@ -125,8 +145,9 @@ class ProviderHttp:
         except httpx.TransportError:
             raise ProviderUnavailable(self.label, f"could not reach {self.label} ({action}); try again later") from None
 
-    async def write(self, method: str, url: str, *, action: str, **kwargs: Any) -> httpx.Response:
+    async def write(self, method: str, url: str | httpx.URL, *, action: str, **kwargs: Any) -> httpx.Response:
         """A call that changes something: sent once; a lost answer is OutcomeUnknown."""
+        kwargs.setdefault("timeout", WRITE_TIMEOUT)
         try:
             return await self.client.request(method, url, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):

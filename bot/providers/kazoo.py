@@ -23,6 +23,7 @@ currency, read as USD.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -36,6 +37,7 @@ from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderR
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.http import Sleep
 from bot.providers.kazoo_api import KazooApi, body_of, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
 
@@ -148,9 +150,17 @@ class KazooProvider(BaseProvider):
         base_url: str,
         api_key: str,
         account_id: str | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
         self._api = KazooApi(
-            http=http, redis=redis, label=self.label, base_url=base_url, api_key=api_key, account_id=account_id
+            http=http,
+            redis=redis,
+            label=self.label,
+            base_url=base_url,
+            api_key=api_key,
+            account_id=account_id,
+            sleep=sleep,
         )
         self._callflows = Callflows(self._api)
 

@@ -32,15 +32,13 @@ import httpx
 from bot import keys
 from bot.errors import ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.phone import to_e164
-from bot.providers.http import ProviderHttp
+from bot.providers.http import ProviderHttp, Sleep
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
 __all__ = [
     "PAGE_SIZE",
-    "READ_TIMEOUT",
-    "WRITE_TIMEOUT",
     "KazooApi",
     "Session",
     "body_of",
@@ -50,10 +48,6 @@ __all__ = [
     "succeeded",
 ]
 
-# Reads are retried by ProviderHttp, so each attempt is short; a write is given longer,
-# because one that times out leaves an outcome to find out.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 TOKEN_LIFETIME = 3600  # Kazoo's default token_auth_expiry_s
 TOKEN_MARGIN = 120  # the shared copy expires this much before Kazoo's does
 PAGE_SIZE = 100  # listings are read this many at a time
@@ -145,9 +139,10 @@ class KazooApi:
         base_url: str,
         api_key: str,
         account_id: str | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.label = label
-        self._http = ProviderHttp(http, label)
+        self._http = ProviderHttp(http, label, sleep=sleep)
         self._redis = redis
         self._base = base_url.rstrip("/").removesuffix("/v2")  # paths carry /v2 themselves
         self._api_key = api_key
@@ -180,7 +175,6 @@ class KazooApi:
             f"{self._base}/v2/api_auth",
             action=action,
             json={"data": {"api_key": self._api_key}},
-            timeout=READ_TIMEOUT,
         )
         if response.status_code in (400, 401, 403):
             raise ProviderAuthError(self.label)
@@ -254,7 +248,6 @@ class KazooApi:
             params=dict(params) if params else None,
             json=dict(body) if body is not None else None,
             headers={"X-Auth-Token": session.token, "Accept": "application/json"},
-            timeout=WRITE_TIMEOUT if write else READ_TIMEOUT,
         )
 
     async def pages(self, path: str, *, action: str) -> list[Any]:

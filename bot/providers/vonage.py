@@ -33,7 +33,7 @@ from bot.errors import (
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of, to_e164
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import ProviderHttp, raise_for_common_status
+from bot.providers.http import ProviderHttp, Sleep, raise_for_common_status
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -45,10 +45,6 @@ DEFAULT_BASE_URL = "https://rest.nexmo.com"
 CURRENCY = "EUR"  # see the module docstring: Vonage prices numbers in the account currency, EUR
 PAGE_SIZE = 100  # Vonage's maximum `size`
 PAGE_CONCURRENCY = 4  # account pages fetched at once, to stay clear of rate limits
-# Reads are retried by ProviderHttp, so each attempt is kept short; a buy is given longer,
-# because a write that times out leaves an ambiguous outcome to resolve.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 _TYPES: dict[NumberType, str] = {
     NumberType.local: "landline",
@@ -123,9 +119,16 @@ class VonageProvider(BaseProvider):
     )
 
     def __init__(
-        self, *, http: httpx.AsyncClient, api_key: str, api_secret: str, base_url: str = DEFAULT_BASE_URL
+        self,
+        *,
+        http: httpx.AsyncClient,
+        api_key: str,
+        api_secret: str,
+        base_url: str = DEFAULT_BASE_URL,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._http = ProviderHttp(http, self.label)
+        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
+        self._http = ProviderHttp(http, self.label, sleep=sleep)
         self._auth = httpx.BasicAuth(api_key, api_secret)
         self._base = base_url.rstrip("/")
 
@@ -147,9 +150,7 @@ class VonageProvider(BaseProvider):
 
     async def _read(self, path: str, params: dict[str, Any], *, action: str) -> dict[str, Any]:
         """GET with retries (ProviderHttp); any error answer becomes a bot error here."""
-        response = await self._http.read(
-            "GET", self._base + path, action=action, params=params, auth=self._auth, timeout=READ_TIMEOUT
-        )
+        response = await self._http.read("GET", self._base + path, action=action, params=params, auth=self._auth)
         self._raise_for_auth_or_outage(response, action)
         body = _body(response)
         if response.status_code != 200 or str(body.get("error-code", "200")) != "200":
@@ -158,9 +159,7 @@ class VonageProvider(BaseProvider):
 
     async def _write(self, path: str, form: dict[str, str], *, action: str) -> httpx.Response:
         """A form-encoded POST sent once; a lost answer raises OutcomeUnknown."""
-        return await self._http.write(
-            "POST", self._base + path, action=action, data=form, auth=self._auth, timeout=WRITE_TIMEOUT
-        )
+        return await self._http.write("POST", self._base + path, action=action, data=form, auth=self._auth)
 
     def _raise_for_auth_or_outage(self, response: httpx.Response, action: str) -> None:
         # An auth failure may also arrive as an error body with HTTP 200.

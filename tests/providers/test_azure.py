@@ -26,6 +26,7 @@ from bot.providers.azure_wire import operation_id
 from bot.providers.base import Order, StaticProgress
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
+from tests.fakes import Sleeps
 from tests.providers.azure_wire import (
     ACCESS_KEY,
     API_VERSION,
@@ -39,13 +40,6 @@ from tests.providers.azure_wire import (
 from tests.providers.contract import Account, Listing, ProviderContract, london
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-
-
-class Sleeps(list[float]):
-    """Waits the adapter chose between operation polls, recorded instead of slept."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def make_azure(http: httpx.AsyncClient, *, endpoint: str = BASE_URL, sleeps: Sleeps | None = None, **kw: Any) -> Any:
@@ -67,8 +61,8 @@ class TestAzureContract(ProviderContract):
         "release": ("DELETE", r"/phoneNumbers/\+\d+"),
     }
 
-    def make_provider(self, http: httpx.AsyncClient, redis: Redis) -> AzureProvider:
-        return make_azure(http)
+    def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> AzureProvider:
+        return make_azure(http, sleeps=sleep)
 
     def wire(self, router: respx.MockRouter, account: Account | None = None) -> AzureWire:
         """One wire per test: search, hold and buy share its offers and reservations."""
@@ -198,13 +192,6 @@ def sleeps() -> Sleeps:
 async def azure(sleeps: Sleeps) -> Any:
     async with httpx.AsyncClient(timeout=None) as http:
         yield make_azure(http, sleeps=sleeps)
-
-
-@pytest.fixture
-def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.providers import http as provider_http
-
-    monkeypatch.setattr(provider_http._RetryAfterOrBackoff, "__call__", lambda self, state: 0.0)
 
 
 US_TOLLFREE = Listing(e164="+18885550100", country="US", type=NumberType.tollfree, monthly=Decimal("2.00"))
@@ -532,7 +519,6 @@ async def test_a_purchase_answered_with_a_server_error_is_unknown_not_failed(
     assert wire.routes["purchase"].call_count == 1, "a purchase is never retried blindly"
 
 
-@pytest.mark.usefixtures("no_retry_sleep")
 async def test_an_unreadable_operation_leaves_the_purchase_unknown(azure: AzureProvider, wire: AzureWire) -> None:
     order = await reserved(azure, wire)
     wire.routes["operation"].mock(return_value=httpx.Response(503))
@@ -689,7 +675,6 @@ async def test_forward_is_not_supported(azure: AzureProvider, wire: AzureWire) -
     assert not wire.router.calls
 
 
-@pytest.mark.usefixtures("no_retry_sleep")
 async def test_a_read_timeout_on_get_is_unavailable(azure: AzureProvider, router: respx.MockRouter) -> None:
     router.get(path__regex=r"^/phoneNumbers/").mock(side_effect=httpx.ConnectTimeout("slow"))
     with pytest.raises(ProviderUnavailable):

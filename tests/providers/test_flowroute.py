@@ -17,6 +17,7 @@ from bot.providers.base import Order, StaticProgress
 from bot.providers.flowroute import FlowrouteProvider, route_alias
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
+from tests.fakes import Sleeps
 from tests.providers.contract import Listing, ProviderContract
 from tests.providers.flowroute_wire import (
     ACCESS_KEY,
@@ -58,8 +59,10 @@ class TestFlowrouteContract(ProviderContract):
     def account(self) -> FlowrouteAccount:
         return FlowrouteAccount()
 
-    def make_provider(self, http: httpx.AsyncClient, redis: Redis) -> FlowrouteProvider:
-        return FlowrouteProvider(http=http, access_key=ACCESS_KEY, secret_key=SECRET_KEY, base_url=BASE_URL)
+    def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> FlowrouteProvider:
+        return FlowrouteProvider(
+            http=http, access_key=ACCESS_KEY, secret_key=SECRET_KEY, base_url=BASE_URL, sleep=sleep
+        )
 
     def number(self, i: int) -> str:
         return seattle(i)
@@ -183,14 +186,9 @@ def wire(router: respx.MockRouter, account: FlowrouteAccount) -> FlowrouteWire:
 @pytest.fixture
 async def flowroute() -> Any:
     async with httpx.AsyncClient(timeout=None) as http:
-        yield FlowrouteProvider(http=http, access_key=ACCESS_KEY, secret_key=SECRET_KEY, base_url=BASE_URL)
-
-
-@pytest.fixture
-def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.providers import http as provider_http
-
-    monkeypatch.setattr(provider_http._RetryAfterOrBackoff, "__call__", lambda self, state: 0.0)
+        yield FlowrouteProvider(
+            http=http, access_key=ACCESS_KEY, secret_key=SECRET_KEY, base_url=BASE_URL, sleep=Sleeps()
+        )
 
 
 def order_for(e164: str, monthly: str | None = "1.25") -> Order:
@@ -413,7 +411,6 @@ async def test_a_server_error_on_a_purchase_not_yet_visible_stays_unknown(
         await flowroute.buy(order_for(seattle(12)), StaticProgress())
 
 
-@pytest.mark.usefixtures("no_retry_sleep")
 async def test_a_lost_purchase_whose_lookup_fails_stays_unknown(
     flowroute: FlowrouteProvider, router: respx.MockRouter, wire: FlowrouteWire
 ) -> None:

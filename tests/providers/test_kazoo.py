@@ -28,6 +28,7 @@ from bot.providers.kazoo import KazooProvider
 from bot.providers.kazoo_api import reason
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
+from tests.fakes import Sleeps
 from tests.providers.contract import Account, Listing, ProviderContract, london
 from tests.providers.kazoo_wire import (
     ACCOUNT_ID,
@@ -60,9 +61,9 @@ class TestKazooContract(ProviderContract):
         "release": ("DELETE", rf"{A}/phone_numbers/\+\d+"),
     }
 
-    def make_provider(self, http: httpx.AsyncClient, redis: Redis) -> KazooProvider:
+    def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> KazooProvider:
         # No KAZOO_ACCOUNT_ID: the account comes from api_auth's answer.
-        return KazooProvider(http=http, redis=redis, base_url=BASE_URL, api_key=API_KEY)
+        return KazooProvider(http=http, redis=redis, base_url=BASE_URL, api_key=API_KEY, sleep=sleep)
 
     # How Kazoo answers ---------------------------------------------------------------------
 
@@ -184,14 +185,7 @@ async def http() -> Any:
 
 @pytest.fixture
 def kazoo(http: httpx.AsyncClient, redis: Redis) -> KazooProvider:
-    return KazooProvider(http=http, redis=redis, base_url=BASE_URL, api_key=API_KEY)
-
-
-@pytest.fixture
-def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.providers import http as provider_http
-
-    monkeypatch.setattr(provider_http._RetryAfterOrBackoff, "__call__", lambda self, state: 0.0)
+    return KazooProvider(http=http, redis=redis, base_url=BASE_URL, api_key=API_KEY, sleep=Sleeps())
 
 
 US = "+14155550100"

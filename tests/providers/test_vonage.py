@@ -18,6 +18,7 @@ from bot.providers.base import Order, StaticProgress
 from bot.providers.registry import PROVIDERS, build_providers
 from bot.providers.vonage import VonageProvider
 from tests.conftest import make_settings
+from tests.fakes import Sleeps
 from tests.providers.contract import Account, Listing, ProviderContract, london
 from tests.providers.vonage_wire import (
     API_KEY,
@@ -44,8 +45,8 @@ class TestVonageContract(ProviderContract):
         "release": ("POST", "/number/cancel"),
     }
 
-    def make_provider(self, http: httpx.AsyncClient, redis: Redis) -> VonageProvider:
-        return VonageProvider(http=http, api_key=API_KEY, api_secret=API_SECRET, base_url=BASE_URL)
+    def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> VonageProvider:
+        return VonageProvider(http=http, api_key=API_KEY, api_secret=API_SECRET, base_url=BASE_URL, sleep=sleep)
 
     # How Vonage answers ------------------------------------------------------------------
 
@@ -153,14 +154,7 @@ def wire(router: respx.MockRouter, account: Account) -> VonageWire:
 @pytest.fixture
 async def vonage() -> Any:
     async with httpx.AsyncClient(timeout=None) as http:
-        yield VonageProvider(http=http, api_key=API_KEY, api_secret=API_SECRET, base_url=BASE_URL)
-
-
-@pytest.fixture
-def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.providers import http as provider_http
-
-    monkeypatch.setattr(provider_http._RetryAfterOrBackoff, "__call__", lambda self, state: 0.0)
+        yield VonageProvider(http=http, api_key=API_KEY, api_secret=API_SECRET, base_url=BASE_URL, sleep=Sleeps())
 
 
 def order_for(listing: Listing) -> Order:
@@ -346,7 +340,6 @@ async def test_a_buy_answered_with_a_server_error_is_looked_up(
     assert route.call_count == 1
 
 
-@pytest.mark.usefixtures("no_retry_sleep")
 async def test_a_lost_buy_whose_lookup_fails_stays_unknown(
     vonage: VonageProvider, router: respx.MockRouter, wire: VonageWire
 ) -> None:
