@@ -36,7 +36,6 @@ from bot.providers.azure_wire import (
     capabilities_of,
     describe_error,
     features_of,
-    json_body,
     monthly_cost,
     operation_id,
     owned_number,
@@ -45,7 +44,7 @@ from bot.providers.azure_wire import (
     type_of,
 )
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import Sleep
+from bot.providers.http import Sleep, json_object
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -150,7 +149,7 @@ class AzureProvider(BaseProvider):
         response = await self._api.send("POST", path, action=action, body=body)
         if response.status_code != 200:
             self._api.raise_for(response, action)
-        numbers = json_body(response).get("phoneNumbers")
+        numbers = json_object(response).get("phoneNumbers")
         raws = [raw for raw in numbers if isinstance(raw, dict)] if isinstance(numbers, list) else []
         return [offer for raw in raws if (offer := self._offer(raw, query, wire_type)) is not None]
 
@@ -196,7 +195,7 @@ class AzureProvider(BaseProvider):
         )
         if response.status_code not in (200, 201, 207):
             self._api.raise_for(response, action)
-        body = json_body(response)
+        body = json_object(response)
         numbers = body.get("phoneNumbers") if isinstance(body.get("phoneNumbers"), dict) else {}
         mine = numbers.get(number_id) if isinstance(numbers.get(number_id), dict) else {}
         if str(mine.get("status") or "").lower() != "reserved":

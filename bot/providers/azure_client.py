@@ -20,8 +20,8 @@ import httpx
 
 from bot.errors import OutcomeUnknown, ProviderAuthError, ProviderError, ProviderRefused
 from bot.providers.azure_auth import AzureHmacAuth
-from bot.providers.azure_wire import describe_error, json_body, reason
-from bot.providers.http import ProviderHttp, Sleep, raise_for_common_status, retry_after_seconds
+from bot.providers.azure_wire import describe_error, reason
+from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status, retry_after_seconds
 
 __all__ = ["API_VERSION", "AzureClient", "OperationStatus", "segment"]
 
@@ -114,7 +114,7 @@ class AzureClient:
             return None
         if response.status_code != 200:
             self.raise_for(response, action)
-        return json_body(response)
+        return json_object(response)
 
     # -- long-running operations ---------------------------------------------------------
 
@@ -131,7 +131,7 @@ class AzureClient:
                 return "unknown", None
             if response.status_code != 200:
                 self.raise_for(response, action)
-            body = json_body(response)
+            body = json_object(response)
             status = str(body.get("status") or "").lower()
             log.debug("azure operation polled", extra={"operation": op_id, "status": status})
             if status == "succeeded":
@@ -167,7 +167,7 @@ class AzureClient:
             response = await self.send("GET", target, action=action, params=params)
             if response.status_code != 200:
                 self.raise_for(response, action)
-            body = json_body(response)
+            body = json_object(response)
             found = body.get(item)
             items += [raw for raw in found if isinstance(raw, dict)] if isinstance(found, list) else []
             link = body.get("nextLink")

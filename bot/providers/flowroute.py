@@ -32,6 +32,7 @@ from bot.models import Feature, Offer, OwnedNumber, SearchQuery
 from bot.phone import country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.flowroute_jsonapi import (
+    CURRENCY,
     TYPES,
     TYPES_BACK,
     data_items,
@@ -41,13 +42,12 @@ from bot.providers.flowroute_jsonapi import (
     next_page,
     number_e164,
     number_id,
-    parse_body,
     parse_document,
     related_route,
     route_target,
-    usd,
 )
-from bot.providers.http import ProviderHttp, Sleep, raise_for_common_status
+from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status
+from bot.providers.money import parse_money
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -124,7 +124,7 @@ class FlowrouteProvider(BaseProvider):
         if response.status_code != 200:
             self._raise_for_status(response, action)
             raise ProviderRefused(self.label, f"{action} failed: {error_reason(response)}")
-        return parse_body(response)
+        return json_object(response)
 
     async def _send(self, method: str, path: str, payload: object = None, *, action: str) -> httpx.Response:
         """A change, sent once: a lost answer raises OutcomeUnknown."""
@@ -185,7 +185,7 @@ class FlowrouteProvider(BaseProvider):
             type=TYPES_BACK.get(str(attributes.get("number_type") or "").lower()),
             features=frozenset({Feature.voice, *messaging}),
             forward_to=route_target(primary),
-            monthly=usd(attributes.get("monthly_cost")),
+            monthly=parse_money(attributes.get("monthly_cost"), CURRENCY),
             name=alias,
             details=details,
         )
@@ -254,8 +254,8 @@ class FlowrouteProvider(BaseProvider):
                 country=str(attributes.get("iso_country") or "").upper() or country_of(e164) or query.country,
                 type=TYPES_BACK.get(str(attributes.get("number_type") or "").lower()),
                 features=frozenset({Feature.voice}),  # messaging is enabled (and priced) separately
-                monthly=usd(attributes.get("monthly_cost")),
-                setup=usd(attributes.get("setup_cost")),
+                monthly=parse_money(attributes.get("monthly_cost"), CURRENCY),
+                setup=parse_money(attributes.get("setup_cost"), CURRENCY),
             )
             # US and CA share +1: keep to the country (and type) asked for, whatever came back.
             if offer.country == query.country and (query.type is None or offer.type in (None, query.type)):

@@ -17,6 +17,7 @@ import asyncio
 import email.utils
 import time
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -38,6 +39,7 @@ __all__ = [
     "ProviderHttp",
     "Sleep",
     "create_http_client",
+    "json_object",
     "raise_for_common_status",
     "retry_after_seconds",
 ]
@@ -99,6 +101,16 @@ def _asks_too_long(state: RetryCallState) -> bool:
         return False
     asked = retry_after_seconds(outcome.result())
     return asked is not None and asked > MAX_RETRY_WAIT
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """An answer's JSON object with its numbers as Decimal (prices stay exact, never a float);
+    {} when the body is not a JSON object (an HTML error page, an empty answer)."""
+    try:
+        body = response.json(parse_float=Decimal)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def raise_for_common_status(label: str, response: httpx.Response, action: str) -> None:

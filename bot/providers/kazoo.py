@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -37,9 +37,10 @@ from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderR
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import Sleep
-from bot.providers.kazoo_api import KazooApi, body_of, e164_of, reason, succeeded
+from bot.providers.http import Sleep, json_object
+from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
+from bot.providers.money import parse_amount
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -72,16 +73,6 @@ def _type_of(e164: str) -> NumberType | None:
         return None
 
 
-def _decimal(raw: object) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
-        return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
-
-
 def _state(raw: Mapping[str, Any]) -> str:
     read_only = raw.get("_read_only")
     state = raw.get("state") or (read_only.get("state") if isinstance(read_only, Mapping) else None)
@@ -100,16 +91,16 @@ def _charges(response: httpx.Response) -> Charges:
     The per-item rates are list rates before discounts, so the amount shown is never less than
     what accepting costs this month.
     """
-    data = body_of(response).get("data")
+    data = json_object(response).get("data")
     data = data if isinstance(data, Mapping) else {}
-    activation = _decimal(data.get("activation_charges"))
+    activation = parse_amount(data.get("activation_charges"))
     monthly, items = Decimal(0), []
     for category, group in data.items():
         for item, raw in group.items() if isinstance(group, Mapping) else ():
-            rate = _decimal(raw.get("rate")) if isinstance(raw, Mapping) else None
+            rate = parse_amount(raw.get("rate")) if isinstance(raw, Mapping) else None
             if rate is None:
                 continue
-            quantity = _decimal(raw.get("quantity"))
+            quantity = parse_amount(raw.get("quantity"))
             quantity = Decimal(1) if quantity is None else quantity
             monthly += rate * quantity
             items.append(f"{category} {item} {Money(amount=rate, currency=CURRENCY).display()}/month × {quantity}")
@@ -192,7 +183,7 @@ class KazooProvider(BaseProvider):
         response = await self._api.request("GET", "/v2/phone_numbers", params=params, action=action)
         if not succeeded(response):
             self._api.fail(response, action)
-        found = body_of(response).get("data")
+        found = json_object(response).get("data")
         offers: list[Offer] = []
         for raw in found if isinstance(found, list) else []:
             e164 = e164_of(raw.get("number") or raw.get("e164")) if isinstance(raw, Mapping) else None
@@ -230,7 +221,7 @@ class KazooProvider(BaseProvider):
             return None
         if not succeeded(response):
             self._api.fail(response, action)
-        data = body_of(response).get("data")
+        data = json_object(response).get("data")
         return data if isinstance(data, dict) and _state(data) in ON_ACCOUNT else None
 
     async def list(self) -> list[OwnedNumber]:
@@ -301,7 +292,7 @@ class KazooProvider(BaseProvider):
         if response.status_code in (403, 429):  # not acted on (a 401 was already retried)
             self._api.fail(response, action)
         # Kazoo's own error envelope (or any 4xx) is an answer; a bare 5xx from a proxy is not.
-        definite = response.status_code < 500 or body_of(response).get("status") == "error"
+        definite = response.status_code < 500 or json_object(response).get("status") == "error"
         return await self._settle(offer, f"could not buy {offer.e164}: {reason(response)}", definite=definite)
 
     async def _settle(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:

@@ -23,7 +23,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -32,7 +31,7 @@ import httpx
 from bot import keys
 from bot.errors import ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.phone import to_e164
-from bot.providers.http import ProviderHttp, Sleep
+from bot.providers.http import ProviderHttp, Sleep, json_object
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
@@ -41,7 +40,6 @@ __all__ = [
     "PAGE_SIZE",
     "KazooApi",
     "Session",
-    "body_of",
     "e164_of",
     "kazoo_reason",
     "reason",
@@ -60,21 +58,13 @@ class Session:
     account_id: str
 
 
-def body_of(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json(parse_float=Decimal)  # rates stay exact
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def e164_of(raw: object) -> str | None:
     """A number as Kazoo writes it (``+`` and digits); extensions and patterns are not."""
     return to_e164(raw) if isinstance(raw, str) and raw.startswith("+") else None
 
 
 def succeeded(response: httpx.Response) -> bool:
-    return response.is_success and body_of(response).get("status") != "error"
+    return response.is_success and json_object(response).get("status") != "error"
 
 
 def _line(raw: object) -> str | None:
@@ -96,7 +86,7 @@ def _nested_message(data: Mapping[str, Any]) -> str | None:
 
 def kazoo_reason(response: httpx.Response) -> str | None:
     """Kazoo's own reason, one line, no URL; None when the answer carries none."""
-    body = body_of(response)
+    body = json_object(response)
     top = _line(body.get("message"))
     data = body.get("data")
     detail = None
@@ -180,7 +170,7 @@ class KazooApi:
             raise ProviderAuthError(self.label)
         if not succeeded(response):
             self.fail(response, action)
-        body = body_of(response)
+        body = json_object(response)
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         token = body.get("auth_token")
         account = self._account_id or data.get("account_id")
@@ -262,7 +252,7 @@ class KazooApi:
             response = await self.request("GET", path, params=params, action=action)
             if not succeeded(response):
                 self.fail(response, action)
-            body = body_of(response)
+            body = json_object(response)
             pages.append(body.get("data"))
             start = body.get("next_start_key")
             if not isinstance(start, str) or not start or start in seen:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -30,10 +29,11 @@ from bot.errors import (
     ProviderError,
     ProviderRefused,
 )
-from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
+from bot.models import Feature, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of, to_e164
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import ProviderHttp, Sleep, raise_for_common_status
+from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status
+from bot.providers.money import parse_money
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -62,17 +62,6 @@ def _msisdn(e164: str) -> str:
     return e164.removeprefix("+")
 
 
-def _money(raw: object) -> Money | None:
-    """A Vonage `cost` string as Decimal EUR; missing or unreadable is unknown, not 0."""
-    if raw is None:
-        return None
-    try:
-        amount = Decimal(str(raw).strip())
-    except InvalidOperation:
-        return None
-    return Money(amount=amount, currency=CURRENCY) if amount.is_finite() and amount >= 0 else None
-
-
 def _features(raw: object) -> frozenset[Feature]:
     items = raw if isinstance(raw, list) else str(raw or "").split(",")
     return frozenset(_FEATURES_BACK[f] for f in (str(i).strip().upper() for i in items) if f in _FEATURES_BACK)
@@ -80,28 +69,20 @@ def _features(raw: object) -> frozenset[Feature]:
 
 def _reason(response: httpx.Response) -> str:
     """Vonage's own one-line reason (`error-code-label`), never the URL or headers."""
-    label = _body(response).get("error-code-label")
+    label = json_object(response).get("error-code-label")
     text = " ".join(str(label).split())[:200] if label else f"HTTP {response.status_code}"
     hint = _HINTS.get(text.lower())
     return f"{text} ({hint})" if hint else text
 
 
-def _body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json(parse_float=Decimal)  # a number in JSON stays exact too
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _succeeded(response: httpx.Response) -> bool:
     """A write went through only with HTTP 200 *and* error-code 200 in the body."""
-    return response.status_code == 200 and str(_body(response).get("error-code", "")) == "200"
+    return response.status_code == 200 and str(json_object(response).get("error-code", "")) == "200"
 
 
 def _nothing_done(response: httpx.Response) -> bool:
     """Answers that mean the request was not acted on: rejected credentials, rate limited."""
-    return response.status_code in (401, 403, 429) or str(_body(response).get("error-code")) in ("401", "403")
+    return response.status_code in (401, 403, 429) or str(json_object(response).get("error-code")) in ("401", "403")
 
 
 class VonageProvider(BaseProvider):
@@ -152,7 +133,7 @@ class VonageProvider(BaseProvider):
         """GET with retries (ProviderHttp); any error answer becomes a bot error here."""
         response = await self._http.read("GET", self._base + path, action=action, params=params, auth=self._auth)
         self._raise_for_auth_or_outage(response, action)
-        body = _body(response)
+        body = json_object(response)
         if response.status_code != 200 or str(body.get("error-code", "200")) != "200":
             raise ProviderRefused(self.label, f"{action} failed: {_reason(response)}")
         return body
@@ -163,7 +144,7 @@ class VonageProvider(BaseProvider):
 
     def _raise_for_auth_or_outage(self, response: httpx.Response, action: str) -> None:
         # An auth failure may also arrive as an error body with HTTP 200.
-        if str(_body(response).get("error-code", "")) in ("401", "403"):
+        if str(json_object(response).get("error-code", "")) in ("401", "403"):
             raise ProviderAuthError(self.label)
         raise_for_common_status(self.label, response, action)
 
@@ -253,7 +234,7 @@ class VonageProvider(BaseProvider):
                     country=str(raw.get("country") or query.country),
                     type=_TYPES_BACK.get(str(raw.get("type", ""))),
                     features=_features(raw.get("features")),
-                    monthly=_money(raw.get("cost")),
+                    monthly=parse_money(raw.get("cost"), CURRENCY),
                     setup=None,  # Vonage gives no setup cost: unknown, not free
                 )
             )
