@@ -45,6 +45,7 @@ from bot.providers.azure_wire import (
 )
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.http import Sleep, json_object
+from bot.providers.settle import at_quoted_price, owned_from_offer, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -248,14 +249,15 @@ class AzureProvider(BaseProvider):
                     raise OutcomeUnknown(
                         self.label, f"{action} got HTTP {response.status_code}; checking what happened"
                     )
-                return await self._settle_refusal(offer, f"could not buy {offer.e164}: {reason(response)}")
+                failure = f"could not buy {offer.e164}: {reason(response)}"
+                return await settle_buy(self, offer, failure, definite=True)
             op_id = operation_id(response)
             if op_id is None:
                 raise OutcomeUnknown(self.label, f"{action} {NO_OPERATION}")
             await progress.save(operation=op_id)  # before waiting: a restart resumes it
         status, error = await self._api.follow(op_id, action)
         if status == "failed":
-            return await self._settle_refusal(offer, f"could not buy {offer.e164}: {error}")
+            return await settle_buy(self, offer, f"could not buy {offer.e164}: {error}", definite=True)
         if status == "unknown":
             raise OutcomeUnknown(self.label, f"{action}: Azure no longer knows the operation; checking the account")
         return await self._bought(offer)
@@ -296,26 +298,7 @@ class AzureProvider(BaseProvider):
             owned = await self.get(offer.e164)
         except ProviderError:
             owned = None
-        if owned is None:
-            return OwnedNumber(
-                provider=self.name,
-                e164=offer.e164,
-                country=offer.country,
-                type=offer.type,
-                features=offer.features,
-                monthly=offer.monthly,
-            )
-        return owned if owned.monthly else owned.model_copy(update={"monthly": offer.monthly})
-
-    async def _settle_refusal(self, offer: Offer, failure: str) -> OwnedNumber:
-        """Azure said no: a number the account owns anyway counts as bought."""
-        try:
-            owned = await self.get(offer.e164)
-        except ProviderError as exc:
-            raise self._api.unknown(exc, f"{failure}, and the account could not be checked yet") from None
-        if owned is None:
-            raise ProviderRefused(self.label, f"{failure}; nothing was bought")
-        return owned
+        return owned_from_offer(offer) if owned is None else at_quoted_price(owned, offer)
 
     # -- releasing -----------------------------------------------------------------------
 

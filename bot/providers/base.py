@@ -117,7 +117,11 @@ class NumberProvider(Protocol):
 
 
 class BaseProvider:
-    """Defaults for adapters: no holds, ownership checks through `get`, no rename."""
+    """Defaults for adapters: no holds, ownership checks through `get`, no rename.
+
+    `owned_now` is the hook settling a buy relies on (bot.providers.settle.settle_buy) and
+    `check_purchase` answers with: override it where owning differs from `get` (Kazoo).
+    """
 
     name: ClassVar[str]
     label: ClassVar[str]
@@ -129,8 +133,12 @@ class BaseProvider:
     async def unhold(self, hold: Hold) -> None:
         return None
 
+    async def owned_now(self, offer: Offer) -> OwnedNumber | None:
+        """Whether a buy of `offer` got the number: the account's record of it, or None."""
+        return await self.get(offer.e164)
+
     async def check_purchase(self, order: Order, progress: Progress) -> OwnedNumber | None:
-        return await self.get(order.offer.e164)
+        return await self.owned_now(order.offer)
 
     async def check_release(self, e164: str, progress: Progress) -> bool:
         return await self.get(e164) is None

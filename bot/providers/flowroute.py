@@ -48,6 +48,7 @@ from bot.providers.flowroute_jsonapi import (
 )
 from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status
 from bot.providers.money import parse_money
+from bot.providers.settle import at_quoted_price, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -273,34 +274,18 @@ class FlowrouteProvider(BaseProvider):
         try:
             response = await self._send("POST", f"/v2/numbers/{number}", action=action)
         except OutcomeUnknown:
-            return await self._settle_buy(offer, f"{action} got no answer", definite=False)
+            return await settle_buy(self, offer, f"{action} got no answer", definite=False)
         if response.is_success:
             owned = self._owned(parse_document(response))
             if owned is None:  # bought, but the answer is unreadable: the account says what it is
-                return await self._settle_buy(offer, f"{action}: the answer could not be read", definite=False)
-            return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+                return await settle_buy(self, offer, f"{action}: the answer could not be read", definite=False)
+            return at_quoted_price(owned, offer)
         if response.status_code in (401, 403, 429):  # not acted on
             self._raise_for_status(response, action)
         # A 4xx is Flowroute's answer (which may mean "already yours"); a 5xx after sending is not one.
         definite = response.status_code < 500
         failure = f"could not buy {offer.e164}: {error_reason(response)}"
-        return await self._settle_buy(offer, failure, definite=definite)
-
-    async def _settle_buy(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:
-        """A buy failed or went unanswered: owned now → bought.
-
-        Not owned after a definite refusal → refused; after a lost answer or a 5xx → still
-        unknown, so the purchase flow asks again after its grace period.
-        """
-        try:
-            owned = await self.get(offer.e164)
-        except ProviderError:
-            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
-        if owned is None and not definite:
-            raise OutcomeUnknown(self.label, f"{failure}; the account does not show it yet")
-        if owned is None:
-            raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
-        return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+        return await settle_buy(self, offer, failure, definite=definite)
 
     # -- forwarding and names --------------------------------------------------------------
 

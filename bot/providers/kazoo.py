@@ -41,6 +41,7 @@ from bot.providers.http import Sleep, json_object
 from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
 from bot.providers.money import parse_amount
+from bot.providers.settle import owned_from_offer, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -242,24 +243,16 @@ class KazooProvider(BaseProvider):
             return None
         return self._owned(e164, raw, (await self._callflows.routes({e164})).get(e164))
 
-    async def check_purchase(self, order: Order, progress: Progress) -> OwnedNumber | None:
-        """Bought means in service on the account (a reserved number is not bought yet)."""
-        raw = await self._number(order.offer.e164)
-        if raw is None or _state(raw) != "in_service":
-            return None
-        return self._bought(order.offer)
+    async def owned_now(self, offer: Offer) -> OwnedNumber | None:
+        """Bought means in service on the account (a reserved number is not bought yet; 409
+        number_exists for one in service on the account is bought)."""
+        raw = await self._number(offer.e164)
+        return self._bought(offer) if raw is not None and _state(raw) == "in_service" else None
 
     # -- changes -----------------------------------------------------------------------------
 
     def _bought(self, offer: Offer) -> OwnedNumber:
-        return OwnedNumber(
-            provider=self.name,
-            e164=offer.e164,
-            country=offer.country,
-            type=offer.type,
-            features=offer.features,
-            details={"Kazoo state": "in_service"},
-        )
+        return owned_from_offer(offer, details={"Kazoo state": "in_service"})
 
     async def _activate(self, offer: Offer, *, accept: bool) -> httpx.Response:
         body: dict[str, Any] = {"data": {}}
@@ -286,27 +279,14 @@ class KazooProvider(BaseProvider):
                     charges = _charges(response)
                     raise ChargesRequired(self.label, charges.money, charges.detail)
         except OutcomeUnknown:
-            return await self._settle(offer, f"{action} got no answer", definite=False)
+            return await settle_buy(self, offer, f"{action} got no answer", definite=False)
         if succeeded(response):
             return self._bought(offer)
         if response.status_code in (403, 429):  # not acted on (a 401 was already retried)
             self._api.fail(response, action)
         # Kazoo's own error envelope (or any 4xx) is an answer; a bare 5xx from a proxy is not.
         definite = response.status_code < 500 or json_object(response).get("status") == "error"
-        return await self._settle(offer, f"could not buy {offer.e164}: {reason(response)}", definite=definite)
-
-    async def _settle(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:
-        """A failed or unanswered activation: in service on the account (409 number_exists
-        included) → bought; otherwise refused, or still unknown after an ambiguous answer."""
-        try:
-            raw = await self._number(offer.e164)
-        except ProviderError:
-            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
-        if raw is not None and _state(raw) == "in_service":
-            return self._bought(offer)
-        if not definite:
-            raise OutcomeUnknown(self.label, f"{failure}; the account does not show it yet")
-        raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
+        return await settle_buy(self, offer, f"could not buy {offer.e164}: {reason(response)}", definite=definite)
 
     async def forward(self, e164: str, destination: str) -> None:
         """The number's callflow sends calls out to `destination` (made, or its to_did changed)."""

@@ -34,6 +34,7 @@ from bot.phone import calling_code, country_of, to_e164
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status
 from bot.providers.money import parse_money
+from bot.providers.settle import owned_from_offer, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -249,38 +250,14 @@ class VonageProvider(BaseProvider):
         try:
             response = await self._write("/number/buy", form, action=action)
         except OutcomeUnknown:
-            return await self._settle_buy(offer, f"{action} got no answer", definite=False)
+            return await settle_buy(self, offer, f"{action} got no answer", definite=False)
         if _succeeded(response):
-            return OwnedNumber(
-                provider=self.name,
-                e164=offer.e164,
-                country=offer.country,
-                type=offer.type,
-                features=offer.features,
-                monthly=offer.monthly,
-            )
+            return owned_from_offer(offer)
         if _nothing_done(response):
             self._raise_for_auth_or_outage(response, action)
         # 420 or an error body with 200 is Vonage's answer; a 5xx after sending is not one.
         definite = response.status_code < 500
-        return await self._settle_buy(offer, f"could not buy {offer.e164}: {_reason(response)}", definite=definite)
-
-    async def _settle_buy(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:
-        """A buy failed or went unanswered: owned now → bought.
-
-        Not owned after a definite refusal → refused. Not owned after a lost answer or a 5xx →
-        still unknown: Vonage may be completing it, so the purchase flow asks again after a
-        grace period instead of calling it failed now.
-        """
-        try:
-            owned = await self.get(offer.e164)
-        except ProviderError:
-            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
-        if owned is None and not definite:
-            raise OutcomeUnknown(self.label, f"{failure}; the account does not show it yet")
-        if owned is None:
-            raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
-        return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+        return await settle_buy(self, offer, f"could not buy {offer.e164}: {_reason(response)}", definite=definite)
 
     async def forward(self, e164: str, destination: str) -> None:
         """Inbound calls to `destination` via voiceCallbackType=tel (Vonage dials it)."""
