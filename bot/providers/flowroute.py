@@ -30,7 +30,8 @@ from bot.errors import (
 )
 from bot.models import Feature, Offer, OwnedNumber, SearchQuery
 from bot.phone import country_of
-from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.base import Capabilities, Order, Progress
+from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
 from bot.providers.flowroute_jsonapi import (
     CURRENCY,
     TYPES,
@@ -46,13 +47,12 @@ from bot.providers.flowroute_jsonapi import (
     related_route,
     route_target,
 )
-from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status
+from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
 from bot.providers.settle import at_quoted_price, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.store import RedisClient
 
 __all__ = ["DEFAULT_BASE_URL", "PAGE_SIZE", "FlowrouteProvider", "route_alias"]
 
@@ -68,7 +68,7 @@ def route_alias(digits: str) -> str:
     return f"numberbot {digits}"
 
 
-class FlowrouteProvider(BaseProvider):
+class FlowrouteProvider(BasicAuthProvider):
     name: ClassVar[str] = "flowroute"
     label: ClassVar[str] = "Flowroute"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -84,41 +84,20 @@ class FlowrouteProvider(BaseProvider):
         hold=False,  # no reservations: a number is for sale until someone buys it
     )
 
-    def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        access_key: str,
-        secret_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
-        self._http = ProviderHttp(http, self.label, sleep=sleep)
-        self._auth = httpx.BasicAuth(access_key, secret_key)
-        self._base = base_url.rstrip("/")
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient | None = None, **_: Any
-    ) -> FlowrouteProvider | None:
-        """Enabled only when FLOWROUTE_ACCESS_KEY and FLOWROUTE_SECRET_KEY are both set (no Redis state)."""
-        if not settings.flowroute_access_key or settings.flowroute_secret_key is None:
-            return None
-        return cls(
-            http=http,
-            access_key=settings.flowroute_access_key,
-            secret_key=settings.flowroute_secret_key.get_secret_value(),
-            base_url=settings.flowroute_base_url or DEFAULT_BASE_URL,
-        )
+    def key_pair_settings(cls, settings: Settings) -> KeyPairSettings:
+        """FLOWROUTE_ACCESS_KEY and FLOWROUTE_SECRET_KEY (both enable it), FLOWROUTE_BASE_URL."""
+        key, secret = settings.flowroute_access_key, settings.flowroute_secret_key
+        return KeyPairSettings(key, secret, settings.flowroute_base_url)
 
     # -- the wire ------------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, Any] | None = None, *, action: str) -> httpx.Response:
         """A GET, retried by ProviderHttp on 429/5xx and timeouts; the caller maps the status."""
         headers = {"Accept": JSON_API}
-        url = self._base + path
-        return await self._http.read("GET", url, action=action, params=params, headers=headers, auth=self._auth)
+        return await self._http.read("GET", path, action=action, params=params, headers=headers)
 
     async def _read(self, path: str, params: dict[str, Any] | None = None, *, action: str) -> dict[str, Any]:
         response = await self._get(path, params, action=action)
@@ -131,8 +110,7 @@ class FlowrouteProvider(BaseProvider):
         """A change, sent once: a lost answer raises OutcomeUnknown."""
         headers = {"Accept": JSON_API} | ({"Content-Type": JSON_API} if payload is not None else {})
         content = json.dumps(payload) if payload is not None else None
-        url = self._base + path
-        return await self._http.write(method, url, action=action, content=content, headers=headers, auth=self._auth)
+        return await self._http.write(method, path, action=action, content=content, headers=headers)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Credentials, permissions, rate limits and outages; other answers are the caller's."""

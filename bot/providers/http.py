@@ -125,20 +125,36 @@ def raise_for_common_status(label: str, response: httpx.Response, action: str) -
 
 
 class ProviderHttp:
-    """One adapter's view of the shared client: its label for messages, its timeouts, and
-    how it waits between retries (`sleep`)."""
+    """One adapter's view of the shared client: its label for messages, its timeouts, how it
+    waits between retries (`sleep`), and optionally where its provider is (`base_url`, which a
+    path starting with ``/`` is joined to) and how every request signs in (`auth`)."""
 
     def __init__(
-        self, client: httpx.AsyncClient, label: str, *, attempts: int = 3, sleep: Sleep = asyncio.sleep
+        self,
+        client: httpx.AsyncClient,
+        label: str,
+        *,
+        base_url: str = "",
+        auth: httpx.Auth | None = None,
+        attempts: int = 3,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.client = client
         self.label = label
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
         self.attempts = attempts
         self.sleep = sleep
 
+    def _prepare(self, url: str | httpx.URL, kwargs: dict[str, Any], timeout: httpx.Timeout) -> str | httpx.URL:
+        kwargs.setdefault("timeout", timeout)
+        if self.auth is not None:
+            kwargs.setdefault("auth", self.auth)
+        return self.base_url + url if isinstance(url, str) and url.startswith("/") else url
+
     async def read(self, method: str, url: str | httpx.URL, *, action: str, **kwargs: Any) -> httpx.Response:
         """A call that changes nothing: retried on 429/5xx and transport errors."""
-        kwargs.setdefault("timeout", READ_TIMEOUT)
+        url = self._prepare(url, kwargs, READ_TIMEOUT)
         retrying = AsyncRetrying(
             sleep=self.sleep,
             stop=stop_after_attempt(self.attempts) | _asks_too_long,
@@ -159,7 +175,7 @@ class ProviderHttp:
 
     async def write(self, method: str, url: str | httpx.URL, *, action: str, **kwargs: Any) -> httpx.Response:
         """A call that changes something: sent once; a lost answer is OutcomeUnknown."""
-        kwargs.setdefault("timeout", WRITE_TIMEOUT)
+        url = self._prepare(url, kwargs, WRITE_TIMEOUT)
         try:
             return await self.client.request(method, url, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):

@@ -37,7 +37,7 @@ from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderR
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import Sleep, json_object
+from bot.providers.http import ProviderHttp, Sleep, json_object
 from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
 from bot.providers.money import parse_amount
@@ -145,15 +145,8 @@ class KazooProvider(BaseProvider):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
-        self._api = KazooApi(
-            http=http,
-            redis=redis,
-            label=self.label,
-            base_url=base_url,
-            api_key=api_key,
-            account_id=account_id,
-            sleep=sleep,
-        )
+        wire = ProviderHttp(http, self.label, sleep=sleep)
+        self._api = KazooApi(wire, redis=redis, base_url=base_url, api_key=api_key, account_id=account_id)
         self._callflows = Callflows(self._api)
 
     @classmethod

@@ -31,7 +31,7 @@ import httpx
 from bot import keys
 from bot.errors import ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.phone import to_e164
-from bot.providers.http import ProviderHttp, Sleep, json_object
+from bot.providers.http import ProviderHttp, json_object
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
@@ -121,18 +121,11 @@ class KazooApi:
     """Authenticated crossbar requests for one Kazoo account, on the shared client."""
 
     def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        redis: RedisClient,
-        label: str,
-        base_url: str,
-        api_key: str,
-        account_id: str | None = None,
-        sleep: Sleep = asyncio.sleep,
+        self, http: ProviderHttp, *, redis: RedisClient, base_url: str, api_key: str, account_id: str | None = None
     ) -> None:
-        self.label = label
-        self._http = ProviderHttp(http, label, sleep=sleep)
+        """`http`: the adapter's view of the shared client (its label, how its retries wait)."""
+        self.label = http.label
+        self._http = http
         self._redis = redis
         self._base = base_url.rstrip("/").removesuffix("/v2")  # paths carry /v2 themselves
         self._api_key = api_key

@@ -31,14 +31,14 @@ from bot.errors import (
 )
 from bot.models import Feature, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of, to_e164
-from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status
+from bot.providers.base import Capabilities, Order, Progress
+from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
+from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
 from bot.providers.settle import owned_from_offer, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.store import RedisClient
 
 __all__ = ["CURRENCY", "DEFAULT_BASE_URL", "PAGE_SIZE", "VonageProvider"]
 
@@ -86,7 +86,7 @@ def _nothing_done(response: httpx.Response) -> bool:
     return response.status_code in (401, 403, 429) or str(json_object(response).get("error-code")) in ("401", "403")
 
 
-class VonageProvider(BaseProvider):
+class VonageProvider(BasicAuthProvider):
     name: ClassVar[str] = "vonage"
     label: ClassVar[str] = "Vonage"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -100,39 +100,18 @@ class VonageProvider(BaseProvider):
         hold=False,  # no reservations: a number is for sale until someone buys it
     )
 
-    def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        api_key: str,
-        api_secret: str,
-        base_url: str = DEFAULT_BASE_URL,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
-        self._http = ProviderHttp(http, self.label, sleep=sleep)
-        self._auth = httpx.BasicAuth(api_key, api_secret)
-        self._base = base_url.rstrip("/")
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient | None = None, **_: Any
-    ) -> VonageProvider | None:
-        """Enabled only when both VONAGE_API_KEY and VONAGE_API_SECRET are set (no Redis state)."""
-        if not settings.vonage_api_key or settings.vonage_api_secret is None:
-            return None
-        return cls(
-            http=http,
-            api_key=settings.vonage_api_key,
-            api_secret=settings.vonage_api_secret.get_secret_value(),
-            base_url=settings.vonage_base_url or DEFAULT_BASE_URL,
-        )
+    def key_pair_settings(cls, settings: Settings) -> KeyPairSettings:
+        """VONAGE_API_KEY and VONAGE_API_SECRET (both enable it), VONAGE_BASE_URL."""
+        return KeyPairSettings(settings.vonage_api_key, settings.vonage_api_secret, settings.vonage_base_url)
 
     # -- the wire ------------------------------------------------------------------------
 
     async def _read(self, path: str, params: dict[str, Any], *, action: str) -> dict[str, Any]:
         """GET with retries (ProviderHttp); any error answer becomes a bot error here."""
-        response = await self._http.read("GET", self._base + path, action=action, params=params, auth=self._auth)
+        response = await self._http.read("GET", path, action=action, params=params)
         self._raise_for_auth_or_outage(response, action)
         body = json_object(response)
         if response.status_code != 200 or str(body.get("error-code", "200")) != "200":
@@ -141,7 +120,7 @@ class VonageProvider(BaseProvider):
 
     async def _write(self, path: str, form: dict[str, str], *, action: str) -> httpx.Response:
         """A form-encoded POST sent once; a lost answer raises OutcomeUnknown."""
-        return await self._http.write("POST", self._base + path, action=action, data=form, auth=self._auth)
+        return await self._http.write("POST", path, action=action, data=form)
 
     def _raise_for_auth_or_outage(self, response: httpx.Response, action: str) -> None:
         # An auth failure may also arrive as an error body with HTTP 200.

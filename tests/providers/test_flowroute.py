@@ -60,9 +60,7 @@ class TestFlowrouteContract(ProviderContract):
         return FlowrouteAccount()
 
     def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> FlowrouteProvider:
-        return FlowrouteProvider(
-            http=http, access_key=ACCESS_KEY, secret_key=SECRET_KEY, base_url=BASE_URL, sleep=sleep
-        )
+        return FlowrouteProvider(http=http, key=ACCESS_KEY, secret=SECRET_KEY, base_url=BASE_URL, sleep=sleep)
 
     def number(self, i: int) -> str:
         return seattle(i)
@@ -186,9 +184,7 @@ def wire(router: respx.MockRouter, account: FlowrouteAccount) -> FlowrouteWire:
 @pytest.fixture
 async def flowroute() -> Any:
     async with httpx.AsyncClient(timeout=None) as http:
-        yield FlowrouteProvider(
-            http=http, access_key=ACCESS_KEY, secret_key=SECRET_KEY, base_url=BASE_URL, sleep=Sleeps()
-        )
+        yield FlowrouteProvider(http=http, key=ACCESS_KEY, secret=SECRET_KEY, base_url=BASE_URL, sleep=Sleeps())
 
 
 def order_for(e164: str, monthly: str | None = "1.25") -> Order:

@@ -46,7 +46,7 @@ class TestVonageContract(ProviderContract):
     }
 
     def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> VonageProvider:
-        return VonageProvider(http=http, api_key=API_KEY, api_secret=API_SECRET, base_url=BASE_URL, sleep=sleep)
+        return VonageProvider(http=http, key=API_KEY, secret=API_SECRET, base_url=BASE_URL, sleep=sleep)
 
     # How Vonage answers ------------------------------------------------------------------
 
@@ -154,7 +154,7 @@ def wire(router: respx.MockRouter, account: Account) -> VonageWire:
 @pytest.fixture
 async def vonage() -> Any:
     async with httpx.AsyncClient(timeout=None) as http:
-        yield VonageProvider(http=http, api_key=API_KEY, api_secret=API_SECRET, base_url=BASE_URL, sleep=Sleeps())
+        yield VonageProvider(http=http, key=API_KEY, secret=API_SECRET, base_url=BASE_URL, sleep=Sleeps())
 
 
 def order_for(listing: Listing) -> Order:
