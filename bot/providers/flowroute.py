@@ -49,7 +49,7 @@ from bot.providers.flowroute_jsonapi import (
 )
 from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
-from bot.providers.settle import at_quoted_price, settle_buy
+from bot.providers.settle import at_quoted_price, settle_buy, settle_forward
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -284,11 +284,7 @@ class FlowrouteProvider(BasicAuthProvider):
         try:
             response = await self._send("PATCH", path, {"data": {"type": "route", "id": route_id}}, action=action)
         except OutcomeUnknown:
-            if await self.shows_forwarding(e164, destination):  # attaching it twice is harmless
-                return
-            raise OutcomeUnknown(
-                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
-            ) from None
+            return await settle_forward(self, e164, destination, action)  # attaching it twice is harmless
         if not response.is_success:
             self._raise_for_status(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {error_reason(response)}")

@@ -41,7 +41,7 @@ from bot.providers.http import ProviderHttp, Sleep, json_object
 from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
 from bot.providers.money import parse_amount
-from bot.providers.settle import owned_from_offer, settle_buy
+from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -296,11 +296,7 @@ class KazooProvider(BaseProvider):
         try:
             response = await self._callflows.forward(e164, destination, route, action=action)
         except OutcomeUnknown:
-            if await self.shows_forwarding(e164, destination):  # setting a forward twice is harmless
-                return
-            raise OutcomeUnknown(
-                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
-            ) from None
+            return await settle_forward(self, e164, destination, action)
         if not succeeded(response):
             self._api.fail(response, f"forwarding {e164}")
 

@@ -1,9 +1,10 @@
-"""What a purchase comes to: the number as bought, and settling a buy whose answer failed us.
+"""Settling a change whose answer failed us, by asking the account; and the number as bought.
 
 A buy is never sent twice. When the provider refuses it, or its answer is lost, the account
 decides: a number the account owns now counts as bought, whoever got it there. Each adapter
 says what "owns now" means through ``owned_now`` (``BaseProvider``'s asks ``get``; Kazoo
-counts only numbers in service); the rest of the rule is here, once.
+counts only numbers in service); the rest of the rule is here, once. A forward whose answer
+was lost is settled the same way: done if the account shows it.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from typing import Any, Protocol
 from bot.errors import OutcomeUnknown, ProviderError, ProviderRefused
 from bot.models import Offer, OwnedNumber
 
-__all__ = ["AccountCheck", "at_quoted_price", "owned_from_offer", "settle_buy"]
+__all__ = ["AccountCheck", "at_quoted_price", "owned_from_offer", "settle_buy", "settle_forward"]
 
 
 class AccountCheck(Protocol):
-    """What settling needs of an adapter: its label and its "owned now?" hook."""
+    """What settling needs of an adapter: its label, `get`, and its "owned now?" hook."""
 
     @property
     def label(self) -> str: ...
+
+    async def get(self, e164: str) -> OwnedNumber | None: ...
 
     async def owned_now(self, offer: Offer) -> OwnedNumber | None: ...
 
@@ -62,3 +65,15 @@ async def settle_buy(provider: AccountCheck, offer: Offer, failure: str, *, defi
     if not definite:
         raise OutcomeUnknown(label, f"{failure}; the account does not show it yet")
     raise ProviderRefused(label, f"{failure}; the account does not have it, so nothing was bought")
+
+
+async def settle_forward(provider: AccountCheck, e164: str, destination: str, action: str) -> None:
+    """A forward whose answer was lost: done when the account shows it (setting a forward
+    twice is harmless, so this looks instead of failing); else unknown, to be run again."""
+    try:
+        owned = await provider.get(e164)
+    except ProviderError:
+        owned = None
+    if owned is None or owned.forward_to != destination:
+        failure = f"{action} got no answer and the change is not visible yet; run the command again"
+        raise OutcomeUnknown(provider.label, failure) from None

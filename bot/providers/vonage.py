@@ -35,7 +35,7 @@ from bot.providers.base import Capabilities, Order, Progress
 from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
 from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
-from bot.providers.settle import owned_from_offer, settle_buy
+from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -253,12 +253,7 @@ class VonageProvider(BasicAuthProvider):
         try:
             response = await self._write("/number/update", form, action=action)
         except OutcomeUnknown:
-            # Setting a forward twice is harmless, so the user may simply repeat it.
-            if await self.shows_forwarding(e164, destination):
-                return
-            raise OutcomeUnknown(
-                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
-            ) from None
+            return await settle_forward(self, e164, destination, action)
         if not _succeeded(response):
             self._raise_for_auth_or_outage(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {_reason(response)}")

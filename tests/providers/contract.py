@@ -90,9 +90,9 @@ from bot.errors import (
     ProviderUnavailable,
 )
 from bot.models import Feature, Hold, NumberType, Offer, OwnedNumber, SearchQuery
-from bot.providers.base import NumberProvider, Order, Progress, StaticProgress
+from bot.providers.base import NumberProvider, Order, Progress
 from bot.providers.http import RETRY_STATUSES
-from tests.fakes import Sleeps
+from tests.fakes import Sleeps, StaticProgress
 
 __all__ = ["Account", "Listing", "ProviderContract", "london", "resolve_purchase"]
 

@@ -23,10 +23,10 @@ from bot.models import Feature, Money, NumberType, Offer, PoolEntry, SearchQuery
 from bot.providers.azure import AzureProvider
 from bot.providers.azure_auth import AzureHmacAuth
 from bot.providers.azure_wire import operation_id
-from bot.providers.base import Order, StaticProgress
+from bot.providers.base import Order
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
-from tests.fakes import Sleeps
+from tests.fakes import Sleeps, StaticProgress
 from tests.providers.azure_wire import (
     ACCESS_KEY,
     API_VERSION,

@@ -13,11 +13,11 @@ from redis.asyncio import Redis
 
 from bot.errors import NotSupported, OutcomeUnknown, ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.models import Feature, Money, NumberType, Offer, SearchQuery
-from bot.providers.base import Order, StaticProgress
+from bot.providers.base import Order
 from bot.providers.flowroute import FlowrouteProvider, route_alias
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
-from tests.fakes import Sleeps
+from tests.fakes import Sleeps, StaticProgress
 from tests.providers.contract import Listing, ProviderContract
 from tests.providers.flowroute_wire import (
     ACCESS_KEY,

@@ -23,12 +23,12 @@ from bot.errors import (
     ProviderUnavailable,
 )
 from bot.models import Feature, Money, NumberType, Offer, SearchQuery
-from bot.providers.base import Order, StaticProgress
+from bot.providers.base import Order
 from bot.providers.kazoo import KazooProvider
 from bot.providers.kazoo_api import reason
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
-from tests.fakes import Sleeps
+from tests.fakes import Sleeps, StaticProgress
 from tests.providers.contract import Account, Listing, ProviderContract, london
 from tests.providers.kazoo_wire import (
     ACCOUNT_ID,

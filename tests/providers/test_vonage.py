@@ -14,11 +14,11 @@ from redis.asyncio import Redis
 from bot.config import Settings
 from bot.errors import OutcomeUnknown, ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.models import Feature, Money, NumberType, Offer, SearchQuery
-from bot.providers.base import Order, StaticProgress
+from bot.providers.base import Order
 from bot.providers.registry import PROVIDERS, build_providers
 from bot.providers.vonage import VonageProvider
 from tests.conftest import make_settings
-from tests.fakes import Sleeps
+from tests.fakes import Sleeps, StaticProgress
 from tests.providers.contract import Account, Listing, ProviderContract, london
 from tests.providers.vonage_wire import (
     API_KEY,
