@@ -14,14 +14,7 @@ from bot.providers.flowroute import FlowrouteProvider
 from tests.fakes import StaticProgress
 from tests.providers.contract import Listing
 from tests.providers.flowroute import order_for
-from tests.providers.flowroute_wire import (
-    NUMBER,
-    FlowrouteAccount,
-    FlowrouteWire,
-    answer,
-    error,
-    seattle,
-)
+from tests.providers.flowroute_wire import NUMBER, FlowrouteAccount, FlowrouteWire, answer, error, seattle
 
 
 async def test_a_purchase_returns_the_number_from_the_201_document(

@@ -10,13 +10,7 @@ from bot.errors import OutcomeUnknown, ProviderRefused
 from bot.providers.flowroute import FlowrouteProvider, route_alias
 from tests.providers.contract import Listing
 from tests.providers.flowroute import DESTINATION
-from tests.providers.flowroute_wire import (
-    FlowrouteAccount,
-    FlowrouteWire,
-    error,
-    json_of,
-    seattle,
-)
+from tests.providers.flowroute_wire import FlowrouteAccount, FlowrouteWire, error, json_of, seattle
 
 
 async def test_forward_reuses_an_identical_route(

@@ -10,13 +10,7 @@ from bot.errors import OutcomeUnknown, ProviderRefused
 from bot.providers.flowroute import FlowrouteProvider
 from tests.fakes import StaticProgress
 from tests.providers.contract import Listing
-from tests.providers.flowroute_wire import (
-    NUMBER,
-    FlowrouteAccount,
-    FlowrouteWire,
-    error,
-    seattle,
-)
+from tests.providers.flowroute_wire import NUMBER, FlowrouteAccount, FlowrouteWire, error, seattle
 
 
 async def test_a_release_flowroute_refuses_is_kept_with_its_reason(

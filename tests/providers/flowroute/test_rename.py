@@ -11,13 +11,7 @@ import respx
 from bot.errors import OutcomeUnknown, ProviderRefused
 from bot.providers.flowroute import FlowrouteProvider
 from tests.providers.contract import Listing
-from tests.providers.flowroute_wire import (
-    NUMBER,
-    FlowrouteAccount,
-    FlowrouteWire,
-    json_of,
-    seattle,
-)
+from tests.providers.flowroute_wire import NUMBER, FlowrouteAccount, FlowrouteWire, json_of, seattle
 
 
 async def test_rename_sets_the_flowroute_alias(

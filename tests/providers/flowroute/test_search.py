@@ -11,9 +11,7 @@ import respx
 from bot.errors import NotSupported
 from bot.models import Feature, Money, NumberType, SearchQuery
 from bot.providers.flowroute import FlowrouteProvider
-from tests.providers.flowroute_wire import (
-    FlowrouteWire,
-)
+from tests.providers.flowroute_wire import FlowrouteWire
 
 
 @pytest.mark.parametrize(

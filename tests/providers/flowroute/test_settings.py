@@ -9,12 +9,7 @@ from redis.asyncio import Redis
 from bot.providers.flowroute import FlowrouteProvider
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
-from tests.providers.flowroute_wire import (
-    ACCESS_KEY,
-    SECRET_KEY,
-    answer,
-    basic_auth,
-)
+from tests.providers.flowroute_wire import ACCESS_KEY, SECRET_KEY, answer, basic_auth
 
 
 def test_registered_under_its_name() -> None:

@@ -8,9 +8,7 @@ import respx
 from bot.providers.kazoo import KazooProvider
 from tests.fakes import StaticProgress
 from tests.providers.kazoo import US, A, order_for
-from tests.providers.kazoo_wire import (
-    KazooWire,
-)
+from tests.providers.kazoo_wire import KazooWire
 
 
 async def test_a_reserved_number_is_on_the_account_but_not_bought(

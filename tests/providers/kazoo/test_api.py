@@ -20,14 +20,7 @@ from tests.conftest import make_settings
 from tests.fakes import StaticProgress
 from tests.providers.contract import Account, Listing, london
 from tests.providers.kazoo import US, A, make_kazoo, order_for
-from tests.providers.kazoo_wire import (
-    ACCOUNT_ID,
-    API_KEY,
-    BASE_URL,
-    TOKEN,
-    KazooWire,
-    error,
-)
+from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, TOKEN, KazooWire, error
 
 
 async def token_keys(redis: Redis) -> list[str]:

@@ -15,12 +15,7 @@ from bot.providers.kazoo import KazooProvider
 from tests.fakes import StaticProgress
 from tests.providers.contract import Account, Listing
 from tests.providers.kazoo import US, order_for
-from tests.providers.kazoo_wire import (
-    KazooWire,
-    error,
-    json_of,
-    plan_charges,
-)
+from tests.providers.kazoo_wire import KazooWire, error, json_of, plan_charges
 
 
 def activations(router: respx.MockRouter) -> list[dict[str, Any]]:

@@ -13,15 +13,7 @@ from bot.providers.kazoo import KazooProvider
 from tests.fakes import Sleeps
 from tests.providers.contract import Account, Listing, ProviderContract, london
 from tests.providers.kazoo import A, make_kazoo
-from tests.providers.kazoo_wire import (
-    API_KEY,
-    BASE_URL,
-    TOKEN,
-    KazooWire,
-    error,
-    forward_flow,
-    json_of,
-)
+from tests.providers.kazoo_wire import API_KEY, BASE_URL, TOKEN, KazooWire, error, forward_flow, json_of
 
 
 class TestKazooContract(ProviderContract):

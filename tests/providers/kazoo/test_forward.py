@@ -10,13 +10,7 @@ from bot.errors import OutcomeUnknown, ProviderRefused
 from bot.providers.kazoo import KazooProvider
 from tests.providers.contract import Account, Listing, london
 from tests.providers.kazoo import DESTINATION, A
-from tests.providers.kazoo_wire import (
-    KazooWire,
-    callflow_id,
-    error,
-    forward_flow,
-    json_of,
-)
+from tests.providers.kazoo_wire import KazooWire, callflow_id, error, forward_flow, json_of
 
 
 async def test_forward_changes_the_bots_callflow_in_place(

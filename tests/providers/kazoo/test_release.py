@@ -11,11 +11,7 @@ from bot.providers.kazoo import KazooProvider
 from tests.fakes import StaticProgress
 from tests.providers.contract import Account, Listing, london
 from tests.providers.kazoo import DESTINATION, A
-from tests.providers.kazoo_wire import (
-    KazooWire,
-    callflow_id,
-    error,
-)
+from tests.providers.kazoo_wire import KazooWire, callflow_id, error
 
 
 async def test_release_removes_the_bots_callflow_after_the_number(

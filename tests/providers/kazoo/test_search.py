@@ -9,11 +9,7 @@ from bot.errors import ProviderUnavailable
 from bot.models import Feature, NumberType, SearchQuery
 from bot.providers.kazoo import KazooProvider
 from tests.providers.contract import Listing
-from tests.providers.kazoo_wire import (
-    TOKEN,
-    KazooWire,
-    error,
-)
+from tests.providers.kazoo_wire import TOKEN, KazooWire, error
 
 
 async def test_search_us_415_asks_for_the_e164_prefix(kazoo: KazooProvider, wire: KazooWire) -> None:

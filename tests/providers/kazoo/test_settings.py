@@ -8,10 +8,7 @@ from redis.asyncio import Redis
 from bot.providers.kazoo import KazooProvider
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
-from tests.providers.kazoo_wire import (
-    API_KEY,
-    BASE_URL,
-)
+from tests.providers.kazoo_wire import API_KEY, BASE_URL
 
 
 def test_registered_under_its_name() -> None:
