@@ -8,7 +8,8 @@ how to build the adapter, and how its provider would answer (respx routes at the
 real paths and payload shapes, rendering the `Account` at request time), plus what a correct
 request looks like. Like python-social-auth's backend tests: subclass, fill in hooks, done.
 
-How to subclass (see tests/providers/test_vonage.py for a complete one)::
+How to subclass (see tests/providers/vonage/test_contract.py for a complete one; the
+adapter's other tests sit beside it, split by operation, sharing its conftest.py)::
 
     class TestFlowrouteContract(ProviderContract):
         label = "Flowroute"                       # the adapter's label, named in every message
