@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -11,7 +12,7 @@ from bot.errors import ChargesRequired, OutcomeUnknown, ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.providers.base import BaseProvider, Capabilities, NumberProvider, Order, Progress
 
-__all__ = ["FakeCarrier", "Recorder"]
+__all__ = ["FakeCarrier", "Recorder", "Sleeps", "StaticProgress"]
 
 _METHODS = (
     "search", "hold", "unhold", "buy", "check_purchase", "list", "get",
@@ -134,3 +135,26 @@ class FakeCarrier(BaseProvider):
     async def release(self, e164: str, progress: Progress) -> None:
         self.requests["release"] += 1
         self.owned.pop(e164, None)
+
+
+class Sleeps(list[float]):
+    """A `sleep` for adapters (ProviderHttp retries, Azure's polls): records each wait
+    instead of sleeping it, so retries cost no time and tests can see what was chosen."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(float(seconds))
+
+
+class StaticProgress:
+    """A Progress that keeps its state in memory: what survives a "restart" is what a test
+    hands to the next one (``StaticProgress(progress.state)``), never Redis."""
+
+    def __init__(self, state: Mapping[str, Any] | None = None) -> None:
+        self._state: dict[str, Any] = dict(state or {})
+
+    @property
+    def state(self) -> Mapping[str, Any]:
+        return self._state
+
+    async def save(self, **values: Any) -> None:
+        self._state.update(values)

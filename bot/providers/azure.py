@@ -36,7 +36,6 @@ from bot.providers.azure_wire import (
     capabilities_of,
     describe_error,
     features_of,
-    json_body,
     monthly_cost,
     operation_id,
     owned_number,
@@ -45,6 +44,8 @@ from bot.providers.azure_wire import (
     type_of,
 )
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.http import Sleep, json_object
+from bot.providers.settle import at_quoted_price, owned_from_offer, settle_buy
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -74,9 +75,20 @@ class AzureProvider(BaseProvider):
         hold=True,  # Buy reserves the number until the reservation expires
     )
 
-    def __init__(self, *, http: httpx.AsyncClient, endpoint: str, access_key: str, **polling: Any) -> None:
-        """`polling`: poll_interval, poll_budget, max_polls, sleep, clock (see AzureClient)."""
-        self._api = AzureClient(http, label=self.label, endpoint=endpoint, access_key=access_key, **polling)
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        endpoint: str,
+        access_key: str,
+        sleep: Sleep = asyncio.sleep,
+        **polling: Any,
+    ) -> None:
+        """`sleep`: how read retries and operation polls wait (tests pass one that records);
+        `polling`: poll_interval, poll_budget, max_polls, clock (see AzureClient)."""
+        self._api = AzureClient(
+            http, label=self.label, endpoint=endpoint, access_key=access_key, sleep=sleep, **polling
+        )
 
     @classmethod
     def from_settings(
@@ -138,7 +150,7 @@ class AzureProvider(BaseProvider):
         response = await self._api.send("POST", path, action=action, body=body)
         if response.status_code != 200:
             self._api.raise_for(response, action)
-        numbers = json_body(response).get("phoneNumbers")
+        numbers = json_object(response).get("phoneNumbers")
         raws = [raw for raw in numbers if isinstance(raw, dict)] if isinstance(numbers, list) else []
         return [offer for raw in raws if (offer := self._offer(raw, query, wire_type)) is not None]
 
@@ -184,7 +196,7 @@ class AzureProvider(BaseProvider):
         )
         if response.status_code not in (200, 201, 207):
             self._api.raise_for(response, action)
-        body = json_body(response)
+        body = json_object(response)
         numbers = body.get("phoneNumbers") if isinstance(body.get("phoneNumbers"), dict) else {}
         mine = numbers.get(number_id) if isinstance(numbers.get(number_id), dict) else {}
         if str(mine.get("status") or "").lower() != "reserved":
@@ -237,14 +249,15 @@ class AzureProvider(BaseProvider):
                     raise OutcomeUnknown(
                         self.label, f"{action} got HTTP {response.status_code}; checking what happened"
                     )
-                return await self._settle_refusal(offer, f"could not buy {offer.e164}: {reason(response)}")
+                failure = f"could not buy {offer.e164}: {reason(response)}"
+                return await settle_buy(self, offer, failure, definite=True)
             op_id = operation_id(response)
             if op_id is None:
                 raise OutcomeUnknown(self.label, f"{action} {NO_OPERATION}")
             await progress.save(operation=op_id)  # before waiting: a restart resumes it
         status, error = await self._api.follow(op_id, action)
         if status == "failed":
-            return await self._settle_refusal(offer, f"could not buy {offer.e164}: {error}")
+            return await settle_buy(self, offer, f"could not buy {offer.e164}: {error}", definite=True)
         if status == "unknown":
             raise OutcomeUnknown(self.label, f"{action}: Azure no longer knows the operation; checking the account")
         return await self._bought(offer)
@@ -285,26 +298,7 @@ class AzureProvider(BaseProvider):
             owned = await self.get(offer.e164)
         except ProviderError:
             owned = None
-        if owned is None:
-            return OwnedNumber(
-                provider=self.name,
-                e164=offer.e164,
-                country=offer.country,
-                type=offer.type,
-                features=offer.features,
-                monthly=offer.monthly,
-            )
-        return owned if owned.monthly else owned.model_copy(update={"monthly": offer.monthly})
-
-    async def _settle_refusal(self, offer: Offer, failure: str) -> OwnedNumber:
-        """Azure said no: a number the account owns anyway counts as bought."""
-        try:
-            owned = await self.get(offer.e164)
-        except ProviderError as exc:
-            raise self._api.unknown(exc, f"{failure}, and the account could not be checked yet") from None
-        if owned is None:
-            raise ProviderRefused(self.label, f"{failure}; nothing was bought")
-        return owned
+        return owned_from_offer(offer) if owned is None else at_quoted_price(owned, offer)
 
     # -- releasing -----------------------------------------------------------------------
 

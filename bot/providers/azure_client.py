@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -20,8 +20,8 @@ import httpx
 
 from bot.errors import OutcomeUnknown, ProviderAuthError, ProviderError, ProviderRefused
 from bot.providers.azure_auth import AzureHmacAuth
-from bot.providers.azure_wire import describe_error, json_body, reason
-from bot.providers.http import ProviderHttp, raise_for_common_status, retry_after_seconds
+from bot.providers.azure_wire import describe_error, reason
+from bot.providers.http import ProviderHttp, Sleep, json_object, raise_for_common_status, retry_after_seconds
 
 __all__ = ["API_VERSION", "AzureClient", "OperationStatus", "segment"]
 
@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 API_VERSION = "2025-06-01"
 PAGE_SIZE = 100  # `top` for GET /phoneNumbers; later pages come from `nextLink`
 MAX_PAGES = 500
-# Reads are retried by ProviderHttp, so each attempt is kept short; a purchase or release
-# is given longer, because a write that times out leaves an outcome to find out.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 POLL_INTERVAL = 2.0  # between operation polls when Azure sends no Retry-After
 POLL_BUDGET = 60.0  # seconds of waiting per attempt before the outcome is "still running"
 MAX_POLLS = 60
@@ -58,11 +54,12 @@ class AzureClient:
         poll_interval: float = POLL_INTERVAL,
         poll_budget: float = POLL_BUDGET,
         max_polls: int = MAX_POLLS,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`sleep` is how both read retries and operation polls wait (tests record instead)."""
         self.label = label
-        self._http = ProviderHttp(http, label)
+        self._http = ProviderHttp(http, label, sleep=sleep)
         self._auth = AzureHmacAuth(access_key, clock=clock)
         self._base = endpoint.rstrip("/")  # scheme and port honoured as given
         self._origin = httpx.URL(self._base)
@@ -88,7 +85,6 @@ class AzureClient:
             params = {"api-version": API_VERSION, **(params or {})}
         headers = {"Accept": "application/json"}
         kwargs: dict[str, Any] = {"auth": self._auth, "headers": headers}
-        kwargs["timeout"] = WRITE_TIMEOUT if write else READ_TIMEOUT
         if params is not None:
             kwargs["params"] = params
         if body is not None:
@@ -118,7 +114,7 @@ class AzureClient:
             return None
         if response.status_code != 200:
             self.raise_for(response, action)
-        return json_body(response)
+        return json_object(response)
 
     # -- long-running operations ---------------------------------------------------------
 
@@ -135,7 +131,7 @@ class AzureClient:
                 return "unknown", None
             if response.status_code != 200:
                 self.raise_for(response, action)
-            body = json_body(response)
+            body = json_object(response)
             status = str(body.get("status") or "").lower()
             log.debug("azure operation polled", extra={"operation": op_id, "status": status})
             if status == "succeeded":
@@ -171,7 +167,7 @@ class AzureClient:
             response = await self.send("GET", target, action=action, params=params)
             if response.status_code != 200:
                 self.raise_for(response, action)
-            body = json_body(response)
+            body = json_object(response)
             found = body.get(item)
             items += [raw for raw in found if isinstance(raw, dict)] if isinstance(found, list) else []
             link = body.get("nextLink")

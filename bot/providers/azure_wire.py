@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,13 +16,14 @@ import httpx
 
 from bot.models import Feature, Money, NumberType, OwnedNumber
 from bot.phone import country_of, to_e164
+from bot.providers.http import json_object
+from bot.providers.money import parse_money
 
 __all__ = [
     "TYPES",
     "capabilities_of",
     "describe_error",
     "features_of",
-    "json_body",
     "monthly_cost",
     "operation_id",
     "owned_number",
@@ -40,16 +40,6 @@ TYPES: dict[NumberType, str] = {
 _TYPES_BACK = {wire.lower(): ours for ours, wire in TYPES.items()}
 _URL = re.compile(r"\b[a-z][a-z0-9+.\-]*://\S+", re.IGNORECASE)
 _OPERATION_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,200}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-def json_body(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object of a response (numbers as Decimal), or {} when there is none."""
-    try:
-        body = response.json(parse_float=Decimal)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _clean(raw: object, limit: int = 300) -> str:
@@ -70,21 +60,14 @@ def describe_error(error: object) -> str | None:
 
 def reason(response: httpx.Response) -> str:
     """Azure's own reason for an error answer, or its HTTP status."""
-    return describe_error(json_body(response).get("error")) or f"HTTP {response.status_code}"
+    return describe_error(json_object(response).get("error")) or f"HTTP {response.status_code}"
 
 
 def monthly_cost(cost: object) -> Money | None:
     """`cost` {amount, currencyCode, billingFrequency} → monthly Money, else unknown."""
     if not isinstance(cost, dict) or str(cost.get("billingFrequency", "")).lower() != "monthly":
         return None
-    currency = str(cost.get("currencyCode") or "").upper()
-    try:
-        amount = Decimal(str(cost.get("amount")))
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0 or not _CURRENCY.match(currency):
-        return None
-    return Money(amount=amount, currency=currency)
+    return parse_money(cost.get("amount"), str(cost.get("currencyCode") or "").upper())
 
 
 def capabilities_of(raw: dict[str, Any]) -> dict[str, str]:

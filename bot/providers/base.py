@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from bot.errors import NotSupported, ProviderError
+from bot.errors import NotSupported
 from bot.models import Frozen, Hold, Money, NumberType, Offer, OwnedNumber, SearchQuery
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "NumberProvider",
     "Order",
     "Progress",
-    "StaticProgress",
 ]
 
 
@@ -56,20 +55,6 @@ class Progress(Protocol):
     def state(self) -> Mapping[str, Any]: ...
 
     async def save(self, **values: Any) -> None: ...
-
-
-class StaticProgress:
-    """A Progress that keeps state in memory: for reads and tests, never for purchases."""
-
-    def __init__(self, state: Mapping[str, Any] | None = None) -> None:
-        self._state: dict[str, Any] = dict(state or {})
-
-    @property
-    def state(self) -> Mapping[str, Any]:
-        return self._state
-
-    async def save(self, **values: Any) -> None:
-        self._state.update(values)
 
 
 @runtime_checkable
@@ -117,7 +102,11 @@ class NumberProvider(Protocol):
 
 
 class BaseProvider:
-    """Defaults for adapters: no holds, ownership checks through `get`, no rename."""
+    """Defaults for adapters: no holds, ownership checks through `get`, no rename.
+
+    `owned_now` is the hook settling a buy relies on (bot.providers.settle.settle_buy) and
+    `check_purchase` answers with: override it where owning differs from `get` (Kazoo).
+    """
 
     name: ClassVar[str]
     label: ClassVar[str]
@@ -129,8 +118,12 @@ class BaseProvider:
     async def unhold(self, hold: Hold) -> None:
         return None
 
+    async def owned_now(self, offer: Offer) -> OwnedNumber | None:
+        """Whether a buy of `offer` got the number: the account's record of it, or None."""
+        return await self.get(offer.e164)
+
     async def check_purchase(self, order: Order, progress: Progress) -> OwnedNumber | None:
-        return await self.get(order.offer.e164)
+        return await self.owned_now(order.offer)
 
     async def check_release(self, e164: str, progress: Progress) -> bool:
         return await self.get(e164) is None
@@ -140,15 +133,6 @@ class BaseProvider:
 
     async def rename(self, e164: str, name: str) -> None:
         return None
-
-    async def shows_forwarding(self, e164: str, destination: str) -> bool:
-        """After a forward whose answer was lost: does the account show it now? (Setting a
-        forward twice is harmless, so adapters check instead of reporting a failure.)"""
-        try:
-            owned = await self.get(e164)
-        except ProviderError:
-            return False
-        return owned is not None and owned.forward_to == destination
 
     async def release(self, e164: str, progress: Progress) -> None:
         raise NotSupported(self.label, f"{self.label} does not let the bot release numbers")

@@ -30,8 +30,10 @@ from bot.errors import (
 )
 from bot.models import Feature, Offer, OwnedNumber, SearchQuery
 from bot.phone import country_of
-from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.base import Capabilities, Order, Progress
+from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
 from bot.providers.flowroute_jsonapi import (
+    CURRENCY,
     TYPES,
     TYPES_BACK,
     data_items,
@@ -41,17 +43,16 @@ from bot.providers.flowroute_jsonapi import (
     next_page,
     number_e164,
     number_id,
-    parse_body,
     parse_document,
     related_route,
     route_target,
-    usd,
 )
-from bot.providers.http import ProviderHttp, raise_for_common_status
+from bot.providers.http import json_object, raise_for_common_status
+from bot.providers.money import parse_money
+from bot.providers.settle import at_quoted_price, settle_buy, settle_forward
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.store import RedisClient
 
 __all__ = ["DEFAULT_BASE_URL", "PAGE_SIZE", "FlowrouteProvider", "route_alias"]
 
@@ -60,10 +61,6 @@ PAGE_SIZE = 200  # Flowroute's maximum `limit`
 MAX_PAGES = 1000  # a `links.next` that never ends stops here
 DETAIL_CONCURRENCY = 8  # number lookups in flight at once while listing
 JSON_API = "application/vnd.api+json"
-# Reads are retried by ProviderHttp, so each attempt is short; writes get longer, because a
-# write that times out leaves an ambiguous outcome to resolve.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 def route_alias(digits: str) -> str:
@@ -71,7 +68,7 @@ def route_alias(digits: str) -> str:
     return f"numberbot {digits}"
 
 
-class FlowrouteProvider(BaseProvider):
+class FlowrouteProvider(BasicAuthProvider):
     name: ClassVar[str] = "flowroute"
     label: ClassVar[str] = "Flowroute"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -87,52 +84,33 @@ class FlowrouteProvider(BaseProvider):
         hold=False,  # no reservations: a number is for sale until someone buys it
     )
 
-    def __init__(
-        self, *, http: httpx.AsyncClient, access_key: str, secret_key: str, base_url: str = DEFAULT_BASE_URL
-    ) -> None:
-        self._http = ProviderHttp(http, self.label)
-        self._auth = httpx.BasicAuth(access_key, secret_key)
-        self._base = base_url.rstrip("/")
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient | None = None, **_: Any
-    ) -> FlowrouteProvider | None:
-        """Enabled only when FLOWROUTE_ACCESS_KEY and FLOWROUTE_SECRET_KEY are both set (no Redis state)."""
-        if not settings.flowroute_access_key or settings.flowroute_secret_key is None:
-            return None
-        return cls(
-            http=http,
-            access_key=settings.flowroute_access_key,
-            secret_key=settings.flowroute_secret_key.get_secret_value(),
-            base_url=settings.flowroute_base_url or DEFAULT_BASE_URL,
-        )
+    def key_pair_settings(cls, settings: Settings) -> KeyPairSettings:
+        """FLOWROUTE_ACCESS_KEY and FLOWROUTE_SECRET_KEY (both enable it), FLOWROUTE_BASE_URL."""
+        key, secret = settings.flowroute_access_key, settings.flowroute_secret_key
+        return KeyPairSettings(key, secret, settings.flowroute_base_url)
 
     # -- the wire ------------------------------------------------------------------------
 
     async def _get(self, path: str, params: dict[str, Any] | None = None, *, action: str) -> httpx.Response:
         """A GET, retried by ProviderHttp on 429/5xx and timeouts; the caller maps the status."""
         headers = {"Accept": JSON_API}
-        url = self._base + path
-        return await self._http.read(
-            "GET", url, action=action, params=params, headers=headers, auth=self._auth, timeout=READ_TIMEOUT
-        )
+        return await self._http.read("GET", path, action=action, params=params, headers=headers)
 
     async def _read(self, path: str, params: dict[str, Any] | None = None, *, action: str) -> dict[str, Any]:
         response = await self._get(path, params, action=action)
         if response.status_code != 200:
             self._raise_for_status(response, action)
             raise ProviderRefused(self.label, f"{action} failed: {error_reason(response)}")
-        return parse_body(response)
+        return json_object(response)
 
     async def _send(self, method: str, path: str, payload: object = None, *, action: str) -> httpx.Response:
         """A change, sent once: a lost answer raises OutcomeUnknown."""
         headers = {"Accept": JSON_API} | ({"Content-Type": JSON_API} if payload is not None else {})
         content = json.dumps(payload) if payload is not None else None
-        url = self._base + path
-        return await self._http.write(
-            method, url, action=action, content=content, headers=headers, auth=self._auth, timeout=WRITE_TIMEOUT
-        )
+        return await self._http.write(method, path, action=action, content=content, headers=headers)
 
     def _raise_for_status(self, response: httpx.Response, action: str) -> None:
         """Credentials, permissions, rate limits and outages; other answers are the caller's."""
@@ -186,7 +164,7 @@ class FlowrouteProvider(BaseProvider):
             type=TYPES_BACK.get(str(attributes.get("number_type") or "").lower()),
             features=frozenset({Feature.voice, *messaging}),
             forward_to=route_target(primary),
-            monthly=usd(attributes.get("monthly_cost")),
+            monthly=parse_money(attributes.get("monthly_cost"), CURRENCY),
             name=alias,
             details=details,
         )
@@ -255,8 +233,8 @@ class FlowrouteProvider(BaseProvider):
                 country=str(attributes.get("iso_country") or "").upper() or country_of(e164) or query.country,
                 type=TYPES_BACK.get(str(attributes.get("number_type") or "").lower()),
                 features=frozenset({Feature.voice}),  # messaging is enabled (and priced) separately
-                monthly=usd(attributes.get("monthly_cost")),
-                setup=usd(attributes.get("setup_cost")),
+                monthly=parse_money(attributes.get("monthly_cost"), CURRENCY),
+                setup=parse_money(attributes.get("setup_cost"), CURRENCY),
             )
             # US and CA share +1: keep to the country (and type) asked for, whatever came back.
             if offer.country == query.country and (query.type is None or offer.type in (None, query.type)):
@@ -274,34 +252,18 @@ class FlowrouteProvider(BaseProvider):
         try:
             response = await self._send("POST", f"/v2/numbers/{number}", action=action)
         except OutcomeUnknown:
-            return await self._settle_buy(offer, f"{action} got no answer", definite=False)
+            return await settle_buy(self, offer, f"{action} got no answer", definite=False)
         if response.is_success:
             owned = self._owned(parse_document(response))
             if owned is None:  # bought, but the answer is unreadable: the account says what it is
-                return await self._settle_buy(offer, f"{action}: the answer could not be read", definite=False)
-            return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+                return await settle_buy(self, offer, f"{action}: the answer could not be read", definite=False)
+            return at_quoted_price(owned, offer)
         if response.status_code in (401, 403, 429):  # not acted on
             self._raise_for_status(response, action)
         # A 4xx is Flowroute's answer (which may mean "already yours"); a 5xx after sending is not one.
         definite = response.status_code < 500
         failure = f"could not buy {offer.e164}: {error_reason(response)}"
-        return await self._settle_buy(offer, failure, definite=definite)
-
-    async def _settle_buy(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:
-        """A buy failed or went unanswered: owned now → bought.
-
-        Not owned after a definite refusal → refused; after a lost answer or a 5xx → still
-        unknown, so the purchase flow asks again after its grace period.
-        """
-        try:
-            owned = await self.get(offer.e164)
-        except ProviderError:
-            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
-        if owned is None and not definite:
-            raise OutcomeUnknown(self.label, f"{failure}; the account does not show it yet")
-        if owned is None:
-            raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
-        return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+        return await settle_buy(self, offer, failure, definite=definite)
 
     # -- forwarding and names --------------------------------------------------------------
 
@@ -322,11 +284,7 @@ class FlowrouteProvider(BaseProvider):
         try:
             response = await self._send("PATCH", path, {"data": {"type": "route", "id": route_id}}, action=action)
         except OutcomeUnknown:
-            if await self.shows_forwarding(e164, destination):  # attaching it twice is harmless
-                return
-            raise OutcomeUnknown(
-                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
-            ) from None
+            return await settle_forward(self, e164, destination, action)  # attaching it twice is harmless
         if not response.is_success:
             self._raise_for_status(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {error_reason(response)}")

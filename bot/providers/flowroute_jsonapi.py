@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from bot.models import Money, NumberType
+from bot.models import NumberType
 from bot.phone import to_e164
+from bot.providers.http import json_object
 
 __all__ = [
     "CURRENCY",
@@ -30,11 +30,9 @@ __all__ = [
     "next_page",
     "number_e164",
     "number_id",
-    "parse_body",
     "parse_document",
     "related_route",
     "route_target",
-    "usd",
 ]
 
 CURRENCY = "USD"  # Flowroute bills in US dollars
@@ -56,17 +54,9 @@ def number_id(e164: str) -> str | None:
     return digits if len(digits) == 11 and digits.startswith("1") and digits.isdigit() else None
 
 
-def parse_body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        parsed = response.json(parse_float=Decimal)  # 1.25 stays exactly 1.25
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
 def parse_document(response: httpx.Response) -> dict[str, Any]:
     """A single-resource document; tolerates the extra `data` wrapper one of Flowroute's examples shows."""
-    parsed = parse_body(response)
+    parsed = json_object(response)
     inner = parsed.get("data")
     if isinstance(inner, dict) and isinstance(inner.get("data"), dict):
         return inner
@@ -75,7 +65,7 @@ def parse_document(response: httpx.Response) -> dict[str, Any]:
 
 def error_reason(response: httpx.Response) -> str:
     """Flowroute's own reason (each error's `detail`, else its `title`) as one line without links."""
-    errors = parse_body(response).get("errors")
+    errors = json_object(response).get("errors")
     texts: list[str] = []
     for error in errors if isinstance(errors, list) else []:
         text = error.get("detail") or error.get("title") if isinstance(error, dict) else None
@@ -83,17 +73,6 @@ def error_reason(response: httpx.Response) -> str:
             texts.append(" ".join((text if isinstance(text, str) else json.dumps(text, default=str)).split()))
     line = _URL.sub("(link)", "; ".join(dict.fromkeys(texts)))[:200]
     return line or f"HTTP {response.status_code}"
-
-
-def usd(raw: object) -> Money | None:
-    """A cost as Decimal USD; missing or unreadable is unknown (None), never 0."""
-    if raw is None or isinstance(raw, bool):
-        return None
-    try:
-        amount = Decimal(str(raw).strip())
-    except InvalidOperation:
-        return None
-    return Money(amount=amount, currency=CURRENCY) if amount.is_finite() and amount >= 0 else None
 
 
 def number_e164(resource: dict[str, Any]) -> str | None:

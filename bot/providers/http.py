@@ -5,12 +5,19 @@ Reads are retried with backoff on 429/502/503/504 and transport errors, honourin
 was lost raises ``OutcomeUnknown`` so the caller finds out what happened instead of
 sending it again. Transport errors are mapped to the project's errors here, with messages
 that never include URLs, headers or bodies (they may carry credentials).
+
+Every call carries its own timeout: a read attempt is short (it is retried), a write gets
+longer (one that times out leaves an outcome to find out). How the retries wait is the
+``sleep`` given to ``ProviderHttp``, so tests record the waits instead of sleeping them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -26,9 +33,13 @@ from tenacity import (
 from bot.errors import OutcomeUnknown, ProviderAuthError, ProviderUnavailable
 
 __all__ = [
+    "READ_TIMEOUT",
     "RETRY_STATUSES",
+    "WRITE_TIMEOUT",
     "ProviderHttp",
+    "Sleep",
     "create_http_client",
+    "json_object",
     "raise_for_common_status",
     "retry_after_seconds",
 ]
@@ -36,6 +47,11 @@ __all__ = [
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_RETRY_WAIT = 10.0
+READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)  # per attempt: reads are retried
+WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)  # sent once, so given longer
+
+Sleep = Callable[[float], Awaitable[object]]
+"""How an adapter waits (``asyncio.sleep``); tests pass one that records instead."""
 
 
 def create_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
@@ -87,6 +103,16 @@ def _asks_too_long(state: RetryCallState) -> bool:
     return asked is not None and asked > MAX_RETRY_WAIT
 
 
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """An answer's JSON object with its numbers as Decimal (prices stay exact, never a float);
+    {} when the body is not a JSON object (an HTML error page, an empty answer)."""
+    try:
+        body = response.json(parse_float=Decimal)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def raise_for_common_status(label: str, response: httpx.Response, action: str) -> None:
     """The statuses every provider means the same by; adapters map the rest themselves."""
     status = response.status_code
@@ -99,16 +125,38 @@ def raise_for_common_status(label: str, response: httpx.Response, action: str) -
 
 
 class ProviderHttp:
-    """One adapter's view of the shared client: its label for messages, its timeouts."""
+    """One adapter's view of the shared client: its label for messages, its timeouts, how it
+    waits between retries (`sleep`), and optionally where its provider is (`base_url`, which a
+    path starting with ``/`` is joined to) and how every request signs in (`auth`)."""
 
-    def __init__(self, client: httpx.AsyncClient, label: str, *, attempts: int = 3) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        label: str,
+        *,
+        base_url: str = "",
+        auth: httpx.Auth | None = None,
+        attempts: int = 3,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self.client = client
         self.label = label
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
         self.attempts = attempts
+        self.sleep = sleep
 
-    async def read(self, method: str, url: str, *, action: str, **kwargs: Any) -> httpx.Response:
+    def _prepare(self, url: str | httpx.URL, kwargs: dict[str, Any], timeout: httpx.Timeout) -> str | httpx.URL:
+        kwargs.setdefault("timeout", timeout)
+        if self.auth is not None:
+            kwargs.setdefault("auth", self.auth)
+        return self.base_url + url if isinstance(url, str) and url.startswith("/") else url
+
+    async def read(self, method: str, url: str | httpx.URL, *, action: str, **kwargs: Any) -> httpx.Response:
         """A call that changes nothing: retried on 429/5xx and transport errors."""
+        url = self._prepare(url, kwargs, READ_TIMEOUT)
         retrying = AsyncRetrying(
+            sleep=self.sleep,
             stop=stop_after_attempt(self.attempts) | _asks_too_long,
             wait=_RetryAfterOrBackoff(),
             retry=(
@@ -125,8 +173,9 @@ class ProviderHttp:
         except httpx.TransportError:
             raise ProviderUnavailable(self.label, f"could not reach {self.label} ({action}); try again later") from None
 
-    async def write(self, method: str, url: str, *, action: str, **kwargs: Any) -> httpx.Response:
+    async def write(self, method: str, url: str | httpx.URL, *, action: str, **kwargs: Any) -> httpx.Response:
         """A call that changes something: sent once; a lost answer is OutcomeUnknown."""
+        url = self._prepare(url, kwargs, WRITE_TIMEOUT)
         try:
             return await self.client.request(method, url, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):

@@ -23,9 +23,10 @@ currency, read as USD.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -36,8 +37,11 @@ from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderR
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.kazoo_api import KazooApi, body_of, e164_of, reason, succeeded
+from bot.providers.http import ProviderHttp, Sleep, json_object
+from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
+from bot.providers.money import parse_amount
+from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -70,16 +74,6 @@ def _type_of(e164: str) -> NumberType | None:
         return None
 
 
-def _decimal(raw: object) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, int | str | Decimal):
-        return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
-
-
 def _state(raw: Mapping[str, Any]) -> str:
     read_only = raw.get("_read_only")
     state = raw.get("state") or (read_only.get("state") if isinstance(read_only, Mapping) else None)
@@ -98,16 +92,16 @@ def _charges(response: httpx.Response) -> Charges:
     The per-item rates are list rates before discounts, so the amount shown is never less than
     what accepting costs this month.
     """
-    data = body_of(response).get("data")
+    data = json_object(response).get("data")
     data = data if isinstance(data, Mapping) else {}
-    activation = _decimal(data.get("activation_charges"))
+    activation = parse_amount(data.get("activation_charges"))
     monthly, items = Decimal(0), []
     for category, group in data.items():
         for item, raw in group.items() if isinstance(group, Mapping) else ():
-            rate = _decimal(raw.get("rate")) if isinstance(raw, Mapping) else None
+            rate = parse_amount(raw.get("rate")) if isinstance(raw, Mapping) else None
             if rate is None:
                 continue
-            quantity = _decimal(raw.get("quantity"))
+            quantity = parse_amount(raw.get("quantity"))
             quantity = Decimal(1) if quantity is None else quantity
             monthly += rate * quantity
             items.append(f"{category} {item} {Money(amount=rate, currency=CURRENCY).display()}/month × {quantity}")
@@ -148,10 +142,11 @@ class KazooProvider(BaseProvider):
         base_url: str,
         api_key: str,
         account_id: str | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._api = KazooApi(
-            http=http, redis=redis, label=self.label, base_url=base_url, api_key=api_key, account_id=account_id
-        )
+        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
+        wire = ProviderHttp(http, self.label, sleep=sleep)
+        self._api = KazooApi(wire, redis=redis, base_url=base_url, api_key=api_key, account_id=account_id)
         self._callflows = Callflows(self._api)
 
     @classmethod
@@ -182,7 +177,7 @@ class KazooProvider(BaseProvider):
         response = await self._api.request("GET", "/v2/phone_numbers", params=params, action=action)
         if not succeeded(response):
             self._api.fail(response, action)
-        found = body_of(response).get("data")
+        found = json_object(response).get("data")
         offers: list[Offer] = []
         for raw in found if isinstance(found, list) else []:
             e164 = e164_of(raw.get("number") or raw.get("e164")) if isinstance(raw, Mapping) else None
@@ -220,7 +215,7 @@ class KazooProvider(BaseProvider):
             return None
         if not succeeded(response):
             self._api.fail(response, action)
-        data = body_of(response).get("data")
+        data = json_object(response).get("data")
         return data if isinstance(data, dict) and _state(data) in ON_ACCOUNT else None
 
     async def list(self) -> list[OwnedNumber]:
@@ -241,24 +236,16 @@ class KazooProvider(BaseProvider):
             return None
         return self._owned(e164, raw, (await self._callflows.routes({e164})).get(e164))
 
-    async def check_purchase(self, order: Order, progress: Progress) -> OwnedNumber | None:
-        """Bought means in service on the account (a reserved number is not bought yet)."""
-        raw = await self._number(order.offer.e164)
-        if raw is None or _state(raw) != "in_service":
-            return None
-        return self._bought(order.offer)
+    async def owned_now(self, offer: Offer) -> OwnedNumber | None:
+        """Bought means in service on the account (a reserved number is not bought yet; 409
+        number_exists for one in service on the account is bought)."""
+        raw = await self._number(offer.e164)
+        return self._bought(offer) if raw is not None and _state(raw) == "in_service" else None
 
     # -- changes -----------------------------------------------------------------------------
 
     def _bought(self, offer: Offer) -> OwnedNumber:
-        return OwnedNumber(
-            provider=self.name,
-            e164=offer.e164,
-            country=offer.country,
-            type=offer.type,
-            features=offer.features,
-            details={"Kazoo state": "in_service"},
-        )
+        return owned_from_offer(offer, details={"Kazoo state": "in_service"})
 
     async def _activate(self, offer: Offer, *, accept: bool) -> httpx.Response:
         body: dict[str, Any] = {"data": {}}
@@ -285,27 +272,14 @@ class KazooProvider(BaseProvider):
                     charges = _charges(response)
                     raise ChargesRequired(self.label, charges.money, charges.detail)
         except OutcomeUnknown:
-            return await self._settle(offer, f"{action} got no answer", definite=False)
+            return await settle_buy(self, offer, f"{action} got no answer", definite=False)
         if succeeded(response):
             return self._bought(offer)
         if response.status_code in (403, 429):  # not acted on (a 401 was already retried)
             self._api.fail(response, action)
         # Kazoo's own error envelope (or any 4xx) is an answer; a bare 5xx from a proxy is not.
-        definite = response.status_code < 500 or body_of(response).get("status") == "error"
-        return await self._settle(offer, f"could not buy {offer.e164}: {reason(response)}", definite=definite)
-
-    async def _settle(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:
-        """A failed or unanswered activation: in service on the account (409 number_exists
-        included) → bought; otherwise refused, or still unknown after an ambiguous answer."""
-        try:
-            raw = await self._number(offer.e164)
-        except ProviderError:
-            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
-        if raw is not None and _state(raw) == "in_service":
-            return self._bought(offer)
-        if not definite:
-            raise OutcomeUnknown(self.label, f"{failure}; the account does not show it yet")
-        raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
+        definite = response.status_code < 500 or json_object(response).get("status") == "error"
+        return await settle_buy(self, offer, f"could not buy {offer.e164}: {reason(response)}", definite=definite)
 
     async def forward(self, e164: str, destination: str) -> None:
         """The number's callflow sends calls out to `destination` (made, or its to_did changed)."""
@@ -322,11 +296,7 @@ class KazooProvider(BaseProvider):
         try:
             response = await self._callflows.forward(e164, destination, route, action=action)
         except OutcomeUnknown:
-            if await self.shows_forwarding(e164, destination):  # setting a forward twice is harmless
-                return
-            raise OutcomeUnknown(
-                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
-            ) from None
+            return await settle_forward(self, e164, destination, action)
         if not succeeded(response):
             self._api.fail(response, f"forwarding {e164}")
 

@@ -23,7 +23,6 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -32,28 +31,21 @@ import httpx
 from bot import keys
 from bot.errors import ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.phone import to_e164
-from bot.providers.http import ProviderHttp
+from bot.providers.http import ProviderHttp, json_object
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
 __all__ = [
     "PAGE_SIZE",
-    "READ_TIMEOUT",
-    "WRITE_TIMEOUT",
     "KazooApi",
     "Session",
-    "body_of",
     "e164_of",
     "kazoo_reason",
     "reason",
     "succeeded",
 ]
 
-# Reads are retried by ProviderHttp, so each attempt is short; a write is given longer,
-# because one that times out leaves an outcome to find out.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 TOKEN_LIFETIME = 3600  # Kazoo's default token_auth_expiry_s
 TOKEN_MARGIN = 120  # the shared copy expires this much before Kazoo's does
 PAGE_SIZE = 100  # listings are read this many at a time
@@ -66,21 +58,13 @@ class Session:
     account_id: str
 
 
-def body_of(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json(parse_float=Decimal)  # rates stay exact
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def e164_of(raw: object) -> str | None:
     """A number as Kazoo writes it (``+`` and digits); extensions and patterns are not."""
     return to_e164(raw) if isinstance(raw, str) and raw.startswith("+") else None
 
 
 def succeeded(response: httpx.Response) -> bool:
-    return response.is_success and body_of(response).get("status") != "error"
+    return response.is_success and json_object(response).get("status") != "error"
 
 
 def _line(raw: object) -> str | None:
@@ -102,7 +86,7 @@ def _nested_message(data: Mapping[str, Any]) -> str | None:
 
 def kazoo_reason(response: httpx.Response) -> str | None:
     """Kazoo's own reason, one line, no URL; None when the answer carries none."""
-    body = body_of(response)
+    body = json_object(response)
     top = _line(body.get("message"))
     data = body.get("data")
     detail = None
@@ -137,17 +121,11 @@ class KazooApi:
     """Authenticated crossbar requests for one Kazoo account, on the shared client."""
 
     def __init__(
-        self,
-        *,
-        http: httpx.AsyncClient,
-        redis: RedisClient,
-        label: str,
-        base_url: str,
-        api_key: str,
-        account_id: str | None = None,
+        self, http: ProviderHttp, *, redis: RedisClient, base_url: str, api_key: str, account_id: str | None = None
     ) -> None:
-        self.label = label
-        self._http = ProviderHttp(http, label)
+        """`http`: the adapter's view of the shared client (its label, how its retries wait)."""
+        self.label = http.label
+        self._http = http
         self._redis = redis
         self._base = base_url.rstrip("/").removesuffix("/v2")  # paths carry /v2 themselves
         self._api_key = api_key
@@ -180,13 +158,12 @@ class KazooApi:
             f"{self._base}/v2/api_auth",
             action=action,
             json={"data": {"api_key": self._api_key}},
-            timeout=READ_TIMEOUT,
         )
         if response.status_code in (400, 401, 403):
             raise ProviderAuthError(self.label)
         if not succeeded(response):
             self.fail(response, action)
-        body = body_of(response)
+        body = json_object(response)
         data = body.get("data") if isinstance(body.get("data"), dict) else {}
         token = body.get("auth_token")
         account = self._account_id or data.get("account_id")
@@ -254,7 +231,6 @@ class KazooApi:
             params=dict(params) if params else None,
             json=dict(body) if body is not None else None,
             headers={"X-Auth-Token": session.token, "Accept": "application/json"},
-            timeout=WRITE_TIMEOUT if write else READ_TIMEOUT,
         )
 
     async def pages(self, path: str, *, action: str) -> list[Any]:
@@ -269,7 +245,7 @@ class KazooApi:
             response = await self.request("GET", path, params=params, action=action)
             if not succeeded(response):
                 self.fail(response, action)
-            body = body_of(response)
+            body = json_object(response)
             pages.append(body.get("data"))
             start = body.get("next_start_key")
             if not isinstance(start, str) or not start or start in seen:

@@ -23,7 +23,8 @@ import httpx
 
 from bot.errors import ProviderError
 from bot.phone import to_e164
-from bot.providers.kazoo_api import KazooApi, body_of, e164_of, reason, succeeded
+from bot.providers.http import json_object
+from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 
 __all__ = ["BOT_CALLFLOW", "Callflows", "Route"]
 
@@ -103,7 +104,7 @@ class Callflows:
             return None
         if not succeeded(response):
             self._api.fail(response, action)
-        doc = body_of(response).get("data")
+        doc = json_object(response).get("data")
         if not isinstance(doc, Mapping):
             return None
         listed = doc.get("numbers") if isinstance(doc.get("numbers"), list) else []

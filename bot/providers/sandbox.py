@@ -22,6 +22,7 @@ from bot import keys
 from bot.errors import ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery, utcnow
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.settle import owned_from_offer
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -248,16 +249,8 @@ def _owned_record(offer: Offer) -> dict[str, Any]:
 
 def _to_owned(e164: str, record: dict[str, Any], forward: str | None) -> OwnedNumber:
     offer = Offer.model_validate(record["offer"])
-    return OwnedNumber(
-        provider=SandboxProvider.name,
-        e164=e164,
-        country=offer.country,
-        type=offer.type,
-        features=offer.features,
-        forward_to=forward,
-        monthly=offer.monthly,
-        details={"Account": "sandbox (simulated carrier, nothing real is bought)", "On account since": record["since"]},
-    )
+    details = {"Account": "sandbox (simulated carrier, nothing real is bought)", "On account since": record["since"]}
+    return owned_from_offer(offer, provider=SandboxProvider.name, e164=e164, forward_to=forward, details=details)
 
 
 def sandbox_countries() -> Iterable[str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -30,14 +29,16 @@ from bot.errors import (
     ProviderError,
     ProviderRefused,
 )
-from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
+from bot.models import Feature, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of, to_e164
-from bot.providers.base import BaseProvider, Capabilities, Order, Progress
-from bot.providers.http import ProviderHttp, raise_for_common_status
+from bot.providers.base import Capabilities, Order, Progress
+from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
+from bot.providers.http import json_object, raise_for_common_status
+from bot.providers.money import parse_money
+from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.store import RedisClient
 
 __all__ = ["CURRENCY", "DEFAULT_BASE_URL", "PAGE_SIZE", "VonageProvider"]
 
@@ -45,10 +46,6 @@ DEFAULT_BASE_URL = "https://rest.nexmo.com"
 CURRENCY = "EUR"  # see the module docstring: Vonage prices numbers in the account currency, EUR
 PAGE_SIZE = 100  # Vonage's maximum `size`
 PAGE_CONCURRENCY = 4  # account pages fetched at once, to stay clear of rate limits
-# Reads are retried by ProviderHttp, so each attempt is kept short; a buy is given longer,
-# because a write that times out leaves an ambiguous outcome to resolve.
-READ_TIMEOUT = httpx.Timeout(6.0, connect=3.0)
-WRITE_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 _TYPES: dict[NumberType, str] = {
     NumberType.local: "landline",
@@ -66,17 +63,6 @@ def _msisdn(e164: str) -> str:
     return e164.removeprefix("+")
 
 
-def _money(raw: object) -> Money | None:
-    """A Vonage `cost` string as Decimal EUR; missing or unreadable is unknown, not 0."""
-    if raw is None:
-        return None
-    try:
-        amount = Decimal(str(raw).strip())
-    except InvalidOperation:
-        return None
-    return Money(amount=amount, currency=CURRENCY) if amount.is_finite() and amount >= 0 else None
-
-
 def _features(raw: object) -> frozenset[Feature]:
     items = raw if isinstance(raw, list) else str(raw or "").split(",")
     return frozenset(_FEATURES_BACK[f] for f in (str(i).strip().upper() for i in items) if f in _FEATURES_BACK)
@@ -84,31 +70,23 @@ def _features(raw: object) -> frozenset[Feature]:
 
 def _reason(response: httpx.Response) -> str:
     """Vonage's own one-line reason (`error-code-label`), never the URL or headers."""
-    label = _body(response).get("error-code-label")
+    label = json_object(response).get("error-code-label")
     text = " ".join(str(label).split())[:200] if label else f"HTTP {response.status_code}"
     hint = _HINTS.get(text.lower())
     return f"{text} ({hint})" if hint else text
 
 
-def _body(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json(parse_float=Decimal)  # a number in JSON stays exact too
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _succeeded(response: httpx.Response) -> bool:
     """A write went through only with HTTP 200 *and* error-code 200 in the body."""
-    return response.status_code == 200 and str(_body(response).get("error-code", "")) == "200"
+    return response.status_code == 200 and str(json_object(response).get("error-code", "")) == "200"
 
 
 def _nothing_done(response: httpx.Response) -> bool:
     """Answers that mean the request was not acted on: rejected credentials, rate limited."""
-    return response.status_code in (401, 403, 429) or str(_body(response).get("error-code")) in ("401", "403")
+    return response.status_code in (401, 403, 429) or str(json_object(response).get("error-code")) in ("401", "403")
 
 
-class VonageProvider(BaseProvider):
+class VonageProvider(BasicAuthProvider):
     name: ClassVar[str] = "vonage"
     label: ClassVar[str] = "Vonage"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -122,49 +100,31 @@ class VonageProvider(BaseProvider):
         hold=False,  # no reservations: a number is for sale until someone buys it
     )
 
-    def __init__(
-        self, *, http: httpx.AsyncClient, api_key: str, api_secret: str, base_url: str = DEFAULT_BASE_URL
-    ) -> None:
-        self._http = ProviderHttp(http, self.label)
-        self._auth = httpx.BasicAuth(api_key, api_secret)
-        self._base = base_url.rstrip("/")
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient | None = None, **_: Any
-    ) -> VonageProvider | None:
-        """Enabled only when both VONAGE_API_KEY and VONAGE_API_SECRET are set (no Redis state)."""
-        if not settings.vonage_api_key or settings.vonage_api_secret is None:
-            return None
-        return cls(
-            http=http,
-            api_key=settings.vonage_api_key,
-            api_secret=settings.vonage_api_secret.get_secret_value(),
-            base_url=settings.vonage_base_url or DEFAULT_BASE_URL,
-        )
+    def key_pair_settings(cls, settings: Settings) -> KeyPairSettings:
+        """VONAGE_API_KEY and VONAGE_API_SECRET (both enable it), VONAGE_BASE_URL."""
+        return KeyPairSettings(settings.vonage_api_key, settings.vonage_api_secret, settings.vonage_base_url)
 
     # -- the wire ------------------------------------------------------------------------
 
     async def _read(self, path: str, params: dict[str, Any], *, action: str) -> dict[str, Any]:
         """GET with retries (ProviderHttp); any error answer becomes a bot error here."""
-        response = await self._http.read(
-            "GET", self._base + path, action=action, params=params, auth=self._auth, timeout=READ_TIMEOUT
-        )
+        response = await self._http.read("GET", path, action=action, params=params)
         self._raise_for_auth_or_outage(response, action)
-        body = _body(response)
+        body = json_object(response)
         if response.status_code != 200 or str(body.get("error-code", "200")) != "200":
             raise ProviderRefused(self.label, f"{action} failed: {_reason(response)}")
         return body
 
     async def _write(self, path: str, form: dict[str, str], *, action: str) -> httpx.Response:
         """A form-encoded POST sent once; a lost answer raises OutcomeUnknown."""
-        return await self._http.write(
-            "POST", self._base + path, action=action, data=form, auth=self._auth, timeout=WRITE_TIMEOUT
-        )
+        return await self._http.write("POST", path, action=action, data=form)
 
     def _raise_for_auth_or_outage(self, response: httpx.Response, action: str) -> None:
         # An auth failure may also arrive as an error body with HTTP 200.
-        if str(_body(response).get("error-code", "")) in ("401", "403"):
+        if str(json_object(response).get("error-code", "")) in ("401", "403"):
             raise ProviderAuthError(self.label)
         raise_for_common_status(self.label, response, action)
 
@@ -254,7 +214,7 @@ class VonageProvider(BaseProvider):
                     country=str(raw.get("country") or query.country),
                     type=_TYPES_BACK.get(str(raw.get("type", ""))),
                     features=_features(raw.get("features")),
-                    monthly=_money(raw.get("cost")),
+                    monthly=parse_money(raw.get("cost"), CURRENCY),
                     setup=None,  # Vonage gives no setup cost: unknown, not free
                 )
             )
@@ -269,38 +229,14 @@ class VonageProvider(BaseProvider):
         try:
             response = await self._write("/number/buy", form, action=action)
         except OutcomeUnknown:
-            return await self._settle_buy(offer, f"{action} got no answer", definite=False)
+            return await settle_buy(self, offer, f"{action} got no answer", definite=False)
         if _succeeded(response):
-            return OwnedNumber(
-                provider=self.name,
-                e164=offer.e164,
-                country=offer.country,
-                type=offer.type,
-                features=offer.features,
-                monthly=offer.monthly,
-            )
+            return owned_from_offer(offer)
         if _nothing_done(response):
             self._raise_for_auth_or_outage(response, action)
         # 420 or an error body with 200 is Vonage's answer; a 5xx after sending is not one.
         definite = response.status_code < 500
-        return await self._settle_buy(offer, f"could not buy {offer.e164}: {_reason(response)}", definite=definite)
-
-    async def _settle_buy(self, offer: Offer, failure: str, *, definite: bool) -> OwnedNumber:
-        """A buy failed or went unanswered: owned now → bought.
-
-        Not owned after a definite refusal → refused. Not owned after a lost answer or a 5xx →
-        still unknown: Vonage may be completing it, so the purchase flow asks again after a
-        grace period instead of calling it failed now.
-        """
-        try:
-            owned = await self.get(offer.e164)
-        except ProviderError:
-            raise OutcomeUnknown(self.label, f"{failure}, and the account could not be checked yet") from None
-        if owned is None and not definite:
-            raise OutcomeUnknown(self.label, f"{failure}; the account does not show it yet")
-        if owned is None:
-            raise ProviderRefused(self.label, f"{failure}; the account does not have it, so nothing was bought")
-        return owned.model_copy(update={"monthly": owned.monthly or offer.monthly})
+        return await settle_buy(self, offer, f"could not buy {offer.e164}: {_reason(response)}", definite=definite)
 
     async def forward(self, e164: str, destination: str) -> None:
         """Inbound calls to `destination` via voiceCallbackType=tel (Vonage dials it)."""
@@ -317,12 +253,7 @@ class VonageProvider(BaseProvider):
         try:
             response = await self._write("/number/update", form, action=action)
         except OutcomeUnknown:
-            # Setting a forward twice is harmless, so the user may simply repeat it.
-            if await self.shows_forwarding(e164, destination):
-                return
-            raise OutcomeUnknown(
-                self.label, f"{action} got no answer and the change is not visible yet; run the command again"
-            ) from None
+            return await settle_forward(self, e164, destination, action)
         if not _succeeded(response):
             self._raise_for_auth_or_outage(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {_reason(response)}")

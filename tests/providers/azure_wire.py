@@ -1,6 +1,6 @@
 """Azure's side of the wire, for respx: real paths, real payload shapes, an Account behind them.
 
-Shared by the contract subclass (tests/providers/test_azure.py) and the signed-request
+Shared by the contract subclass (tests/providers/azure/test_contract.py) and the signed-request
 scenarios (tests/handlers/test_azure_flow.py). Shapes follow the Phone Numbers REST API
 2025-06-01: ``:browse`` answers ``{"phoneNumbers": [AvailablePhoneNumber…]}`` with ``cost``
 {amount, currencyCode, billingFrequency}; a reservation is ``{id, expiresAt, status,

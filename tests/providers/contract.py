@@ -8,7 +8,8 @@ how to build the adapter, and how its provider would answer (respx routes at the
 real paths and payload shapes, rendering the `Account` at request time), plus what a correct
 request looks like. Like python-social-auth's backend tests: subclass, fill in hooks, done.
 
-How to subclass (see tests/providers/test_vonage.py for a complete one)::
+How to subclass (see tests/providers/vonage/test_contract.py for a complete one; the
+adapter's other tests sit beside it, split by operation, sharing its conftest.py)::
 
     class TestFlowrouteContract(ProviderContract):
         label = "Flowroute"                       # the adapter's label, named in every message
@@ -24,7 +25,7 @@ How to subclass (see tests/providers/test_vonage.py for a complete one)::
             "release": ("DELETE", r"/v2/numbers/\\d+"),
         }
 
-        def make_provider(self, http, redis): ...             # may be async
+        def make_provider(self, http, redis, sleep): ...      # may be async; pass `sleep` on
         def mock_search(self, router, query, listings): ...
         def mock_account(self, router, account): ...           # every page and single lookup
         def mock_buy_ok(self, router, account, listing): ...
@@ -61,8 +62,8 @@ nothing; the forwarding hooks may then be no-ops.
 
 Every test also checks, for every request the adapter sent, that it was authenticated and
 carried its own timeout (the client given to the adapter has none), and that no secret
-appeared in any log record. Retry waits are recorded (the wait ProviderHttp's policy chose)
-but not slept, so retries cost nothing in time.
+appeared in any log record. The adapter is built with a recording `sleep` (its public
+keyword): the waits its retry policy chose are recorded, not slept, so retries cost nothing.
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ from bot.errors import (
     ProviderUnavailable,
 )
 from bot.models import Feature, Hold, NumberType, Offer, OwnedNumber, SearchQuery
-from bot.providers import http as provider_http
-from bot.providers.base import NumberProvider, Order, Progress, StaticProgress
+from bot.providers.base import NumberProvider, Order, Progress
+from bot.providers.http import RETRY_STATUSES
+from tests.fakes import Sleeps, StaticProgress
 
 __all__ = ["Account", "Listing", "ProviderContract", "london", "resolve_purchase"]
 
@@ -170,8 +172,8 @@ class ProviderContract:
 
     # -- hooks: building the adapter -------------------------------------------------------
 
-    def make_provider(self, http: httpx.AsyncClient, redis: Redis) -> Any:
-        """The adapter under test over `http` (may return an awaitable)."""
+    def make_provider(self, http: httpx.AsyncClient, redis: Redis, sleep: Sleeps) -> Any:
+        """The adapter under test over `http`, waiting with `sleep` (may return an awaitable)."""
         raise NotImplementedError
 
     def number(self, i: int) -> str:
@@ -270,18 +272,10 @@ class ProviderContract:
 
     # -- fixtures --------------------------------------------------------------------------
 
-    @pytest.fixture(autouse=True)
-    def retry_waits(self, monkeypatch: pytest.MonkeyPatch) -> list[float]:
-        """The waits ProviderHttp's retry policy chose, recorded instead of slept."""
-        chosen: list[float] = []
-        policy = provider_http._RetryAfterOrBackoff.__call__
-
-        def record(wait: Any, state: Any) -> float:
-            chosen.append(policy(wait, state))
-            return 0.0
-
-        monkeypatch.setattr(provider_http._RetryAfterOrBackoff, "__call__", record)
-        return chosen
+    @pytest.fixture
+    def retry_waits(self) -> Sleeps:
+        """The adapter's `sleep`: the waits its retry policy chose, recorded instead of slept."""
+        return Sleeps()
 
     @pytest.fixture(autouse=True)
     def no_secret_in_logs(self, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
@@ -306,10 +300,12 @@ class ProviderContract:
                 self._assert_timeout(call.request)
 
     @pytest.fixture
-    async def provider(self, router: respx.MockRouter, redis: Redis) -> AsyncIterator[NumberProvider]:
+    async def provider(
+        self, router: respx.MockRouter, redis: Redis, retry_waits: Sleeps
+    ) -> AsyncIterator[NumberProvider]:
         # No default timeout on this client: every timeout seen must be the adapter's own.
         async with httpx.AsyncClient(timeout=None) as http:
-            made = self.make_provider(http, redis)
+            made = self.make_provider(http, redis, retry_waits)
             provider = await made if inspect.isawaitable(made) else made
             yield provider
             await provider.aclose()
@@ -593,7 +589,7 @@ class ProviderContract:
         self.assert_safe_message(failed.value)
         assert f"HTTP {status}" in failed.value.user_message
         # Gateway errors are retried; a plain 500 is the server's answer and is not.
-        attempts = self.read_attempts if status in provider_http.RETRY_STATUSES else 1
+        attempts = self.read_attempts if status in RETRY_STATUSES else 1
         assert route.call_count == attempts
 
     async def test_a_read_timeout_is_unavailable_after_retries(

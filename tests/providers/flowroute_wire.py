@@ -1,6 +1,6 @@
 """Flowroute's side of the wire, for respx: real paths, JSON:API payloads, an account behind them.
 
-Shared by the contract subclass (tests/providers/test_flowroute.py) and the signed-request
+Shared by the contract subclass (tests/providers/flowroute/test_contract.py) and the signed-request
 scenarios (tests/handlers/test_flowroute_flow.py). Shapes follow Flowroute's Numbers v2 and
 Routes v2 reference: numbers are resources ``{"type": "number", "id": "1206…", "attributes":
 {...}}`` whose id is the 11-digit number; ``GET /v2/numbers`` pages with ``limit``/``offset``

@@ -1,6 +1,6 @@
 """Kazoo's side of the wire, for respx: crossbar paths and envelopes, an Account behind them.
 
-Shared by the contract subclass (tests/providers/test_kazoo.py) and the signed-request
+Shared by the contract subclass (tests/providers/kazoo/test_contract.py) and the signed-request
 scenarios (tests/handlers/test_kazoo_flow.py). Shapes follow Kazoo's crossbar reference:
 ``PUT /v2/api_auth`` answers ``auth_token`` and ``data.account_id``; every answer is the
 envelope ``{data, status, error, message, request_id}`` with the HTTP status matching

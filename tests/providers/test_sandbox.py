@@ -8,8 +8,9 @@ from redis.asyncio import Redis
 
 from bot.errors import ProviderRefused
 from bot.models import Feature, NumberType, SearchQuery
-from bot.providers.base import Order, StaticProgress
+from bot.providers.base import Order
 from bot.providers.sandbox import SandboxProvider, generate, sandbox_countries
+from tests.fakes import StaticProgress
 
 EXPECTED_TYPES = {
     NumberType.local: {phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE},

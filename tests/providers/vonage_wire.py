@@ -1,6 +1,6 @@
 """Vonage's side of the wire, for respx: real paths, real payload shapes, an Account behind them.
 
-Shared by the contract subclass (tests/providers/test_vonage.py) and the signed-request
+Shared by the contract subclass (tests/providers/vonage/test_contract.py) and the signed-request
 scenarios (tests/handlers/test_vonage_flow.py). Shapes follow Vonage's Numbers API reference:
 ``/number/search`` and ``/account/numbers`` answer ``{"count": N, "numbers": [...]}`` (no
 ``numbers`` key on an empty page), msisdns without ``+``, ``cost`` a string; writes answer
