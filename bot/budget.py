@@ -44,9 +44,12 @@ class MonthSpend(Frozen):
     month: str
     totals: dict[str, Money] = Field(default_factory=dict)
     unknown: int = 0  # purchases whose cost the provider did not give
+    held: dict[str, Money] = Field(default_factory=dict)  # reserved by purchases in flight
+    in_flight: int = 0
 
     def after(self, charges: list[Money]) -> dict[str, Money]:
-        return sum_by_currency([*self.totals.values(), *charges])
+        """Spent + reserved by purchases in flight + these charges, per currency."""
+        return sum_by_currency([*self.totals.values(), *self.held.values(), *charges])
 
 
 class Spend(Frozen):
@@ -61,7 +64,8 @@ def spend_entry(charges: list[Money]) -> str:
     return json.dumps([[str(m.amount), m.currency] for m in charges])
 
 
-def _read_spend(month: str, stored: dict[str, str]) -> MonthSpend:
+def _entries(stored: dict[str, str]) -> tuple[dict[str, Money], int]:
+    """Totals per currency of stored spend entries, and how many had no known cost."""
     amounts: list[Money] = []
     unknown = 0
     for raw in stored.values():
@@ -69,7 +73,13 @@ def _read_spend(month: str, stored: dict[str, str]) -> MonthSpend:
         if not items:
             unknown += 1
         amounts += [Money(amount=Decimal(a), currency=c) for a, c in items]
-    return MonthSpend(month=month, totals=sum_by_currency(amounts), unknown=unknown)
+    return sum_by_currency(amounts), unknown
+
+
+def _read_spend(month: str, stored: dict[str, str], holds: dict[str, str]) -> MonthSpend:
+    totals, unknown = _entries(stored)
+    held, _ = _entries(holds)
+    return MonthSpend(month=month, totals=totals, unknown=unknown, held=held, in_flight=len(holds))
 
 
 def _read_settings(stored: dict[str, str]) -> BudgetSettings:
@@ -87,13 +97,14 @@ class BudgetStore:
         self.redis = redis
 
     async def snapshot(self, team_id: str, when: datetime | None = None) -> tuple[BudgetSettings, MonthSpend]:
-        """Settings and this month's spend in one round trip."""
+        """Settings, this month's spend and what purchases in flight hold, in one round trip."""
         month = month_of(when)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(keys.budget(team_id))
             pipe.hgetall(keys.spend(team_id, month))
-            settings, spend = await pipe.execute()
-        return _read_settings(settings), _read_spend(month, spend)
+            pipe.hgetall(keys.holds(team_id))
+            settings, spend, holds = await pipe.execute()
+        return _read_settings(settings), _read_spend(month, spend, holds)
 
     async def read(self, team_id: str, when: datetime | None = None) -> Spend:
         settings, month = await self.snapshot(team_id, when)
@@ -159,5 +170,9 @@ def approval_reasons(
                 continue
             after = spend.after(charges)[currency]
             if after.amount > budget.amount:
-                reasons.append(f"this month's spend would reach {after.display()}, over the {budget.display()} budget")
+                held = spend.held.get(currency)
+                flight = f" (with {held.display()} held by purchases in flight)" if held else ""
+                reasons.append(
+                    f"this month's spend would reach {after.display()}{flight}, over the {budget.display()} budget"
+                )
     return reasons

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     redis_cluster_nodes: CommaList = ()
     redis_sentinels: CommaList = ()
     redis_sentinel_master: str | None = None
+    # Connections per process; requests wait for a free one instead of failing.
+    redis_max_connections: int = Field(default=50, ge=2, le=10_000)
 
     # Roles and approvals
     bot_admins: CommaList = ()

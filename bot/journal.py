@@ -6,6 +6,26 @@ holds a short lease renewed while it works; if its process dies the lease lapses
 reconciler of any live process takes the operation over atomically and resolves it by
 asking the provider, never by doing it again. Finishing is one script too: pool record,
 spend and audit entry are written together, once, guarded by the operation's status.
+
+The number's mark (`NumberMarks`, at the end) keeps one purchase per number at a time, per
+provider account. Before a buy request is sent, the number is marked on its provider *account* (not its team:
+two teams, or two bots, sharing one account see the same mark) with the operation that buys
+it. A second operation for that number is told who is buying it, or who bought it, and sends
+nothing. The mark stays "bought" while the number is in the buyer's pool, so a later quote for
+a number someone already owns is refused the same way instead of being "bought" because the
+account owns it.
+
+The mark lives in the account's Cluster slot, the operation in its team's slot, so the two
+are written in two steps; the operation stays the record of truth, and a mark is stale (taken
+over) when its operation is no longer in flight or, once bought, the number left its pool:
+- claim the quote (team slot) → mark (account slot): a crash between them leaves an operation
+  in flight without a mark; its checkpoint says no buy was sent, so the reconciler ends it as
+  not bought.
+- mark → checkpoint "marked" → buy: a crash after marking leaves the mark naming an operation
+  in flight, which the reconciler resolves (asking the provider) and then frees or turns into
+  "bought".
+- finish (team slot) → mark bought or freed (account slot): a crash between them leaves a mark
+  whose operation is finished; the next buyer checks that operation and takes a stale mark over.
 """
 
 from __future__ import annotations
@@ -23,13 +43,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot import keys
 from bot.audit import MAXLEN
-from bot.models import Operation, new_id
-from bot.store import STORAGE_ERRORS
+from bot.models import Frozen, Operation, new_id
+from bot.store import STORAGE_ERRORS, PoolBusy
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["Finish", "Journal", "JournalProgress", "worker_id"]
+__all__ = ["MARK_TTL", "BudgetHold", "Finish", "Holder", "Journal", "JournalProgress", "NumberMarks", "worker_id"]
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +57,71 @@ LEASE_MS = 6_000
 RENEW_EVERY = LEASE_MS / 3 / 1000
 DONE_TTL = 30 * 24 * 3600
 
-ClaimResult = Literal["ok", "taken", "expired", "changed", "pooled", "busy"]
+ClaimResult = Literal["ok", "taken", "expired", "changed", "pooled", "busy", "over_budget"]
 
-# KEYS: source (quote/intent), op, lease, inflight, guard hash
-# ARGV: op id, op json, worker, lease ms, now ms, expected source, guard field, guard kind
-_CLAIM = """
+# Amounts as integer millionths, exactly for up to 6 decimals; anything finer rounds up, so a
+# reservation is never smaller than the cost. Lua numbers are doubles: exact below 2^53.
+_MICRO = """
+local function micro(s)
+  local int, frac = string.match(tostring(s), '^(%d+)%.?(%d*)$')
+  if not int then return nil end
+  local m = tonumber(int) * 1000000 + tonumber(string.sub(frac .. '000000', 1, 6))
+  if string.find(string.sub(frac, 7), '[1-9]') then m = m + 1 end
+  return m
+end
+local function add_entries(totals, raw)
+  for _, item in ipairs(cjson.decode(raw)) do
+    local m = micro(item[1])
+    if m == nil then return false end
+    totals[item[2]] = (totals[item[2]] or 0) + m
+  end
+  return true
+end
+"""
+
+# KEYS: source (quote/intent), op, lease, inflight, guard hash, [budget, month's spend, holds]
+# ARGV: op id, op json, worker, lease ms, now ms, expected source, guard field, guard kind,
+#       [hold entry json, enforce the budget "1"/"0"]
+# With a hold, the cost is reserved against the month's budget in the same step: spend of the
+# month + what purchases in flight hold + this cost must stay within every budget set, unless
+# an approver already accepted it (enforce "0"). The hold is written either way.
+_CLAIM = (
+    _MICRO
+    + """
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'taken' end
 local src = redis.call('GET', KEYS[1])
 if not src then return 'expired' end
 if src ~= ARGV[6] then return 'changed' end
 if redis.call('HEXISTS', KEYS[5], ARGV[7]) == 1 then return ARGV[8] end
+if ARGV[9] and ARGV[10] == '1' then
+  local budgets, any = {}, false
+  local flat = redis.call('HGETALL', KEYS[6])
+  for i = 1, #flat, 2 do
+    local kind, cur = string.match(flat[i], '^(%a+):(%u+)$')
+    if kind == 'budget' then budgets[cur] = micro(flat[i + 1]); any = true end
+  end
+  if any then
+    local this, used = {}, {}
+    if not add_entries(this, ARGV[9]) then return 'over_budget' end
+    for _, key in ipairs({KEYS[7], KEYS[8]}) do
+      for _, raw in ipairs(redis.call('HVALS', key)) do
+        if not add_entries(used, raw) then return 'over_budget' end
+      end
+    end
+    for cur, amount in pairs(this) do
+      if budgets[cur] == nil or (used[cur] or 0) + amount > budgets[cur] then return 'over_budget' end
+    end
+  end
+end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[2], 'data', ARGV[2], 'state', '{}', 'status', 'inflight')
 redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 if ARGV[8] == 'busy' then redis.call('HSET', KEYS[5], ARGV[7], ARGV[1]) end
+if ARGV[9] then redis.call('HSET', KEYS[8], ARGV[1], ARGV[9]) end
 return 'ok'
 """
+)
 
 # KEYS: op, lease, inflight, audit, data keys…
 # ARGV: op id, status, outcome, allowed-from (comma list), maxlen, nset, ndel,
@@ -110,6 +178,15 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{new_id()[:6]}"
 
 
+@dataclass(frozen=True)
+class BudgetHold:
+    """What a purchase reserves when it is claimed: its cost (a spend entry) against the month's budget."""
+
+    entry: str  # bot.budget.spend_entry of the purchase's charges
+    month: str
+    enforce: bool = True  # False once an approver accepted the cost
+
+
 @dataclass
 class Finish:
     """How an operation ends: its status, what is written and deleted, the audit entry."""
@@ -140,34 +217,24 @@ class Journal:
         expected: str,
         guard_key: str,
         guard: Literal["pooled", "busy"],
+        hold: BudgetHold | None = None,
     ) -> ClaimResult:
         """Turn a quote or intent into an in-flight operation, exactly once.
 
         `guard` refuses the claim when the number is already in `guard_key`: "pooled"
         (purchases: already in the pool) or "busy" (releases: one at a time, and the
-        number is marked as releasing while it runs).
+        number is marked as releasing while it runs). `hold` reserves a purchase's cost in
+        the same step ("over_budget" when it does not fit and nobody approved it).
         """
-        await self.redis.sadd(keys.teams(), op.team_id)
-        result = await self._claim(
-            keys=[
-                source_key,
-                keys.op(op.team_id, op.id),
-                keys.lease(op.team_id, op.id),
-                keys.inflight(op.team_id),
-                guard_key,
-            ],
-            args=[
-                op.id,
-                op.model_dump_json(),
-                self.worker,
-                LEASE_MS,
-                int(time.time() * 1000),
-                expected,
-                op.e164,
-                guard,
-            ],
-        )
-        return result  # type: ignore[no-any-return]
+        team = op.team_id
+        await self.redis.sadd(keys.teams(), team)
+        claim_keys = [source_key, keys.op(team, op.id), keys.lease(team, op.id), keys.inflight(team), guard_key]
+        args: list[Any] = [op.id, op.model_dump_json(), self.worker, LEASE_MS, int(time.time() * 1000)]
+        args += [expected, op.e164, guard]
+        if hold is not None:
+            claim_keys += [keys.budget(team), keys.spend(team, hold.month), keys.holds(team)]
+            args += [hold.entry, "1" if hold.enforce else "0"]
+        return await self._claim(keys=claim_keys, args=args)  # type: ignore[no-any-return]
 
     async def finish(self, op: Operation, how: Finish) -> str:
         """Apply an outcome once; returns "ok", or the status that was already there."""
@@ -229,7 +296,7 @@ class Journal:
             await asyncio.sleep(RENEW_EVERY)
             try:
                 kept = await self._renew(keys=[key], args=[self.worker, LEASE_MS])
-            except STORAGE_ERRORS:
+            except (*STORAGE_ERRORS, PoolBusy):
                 log.warning("lease renewal failed; retrying", extra={"op": op.id})
                 continue
             if not kept:
@@ -277,3 +344,95 @@ class JournalProgress:
     async def save(self, **values: Any) -> None:
         self._state.update(values)
         await self._journal.checkpoint(self._op, self._state)
+
+
+# -- the number marks ------------------------------------------------------------
+
+MARK_TTL = 24 * 3600  # a safety net only: staleness is judged by the marking operation
+
+# KEYS: mark. ARGV: new value, op id, the stale value to replace ("" = none), ttl
+_ACQUIRE = """
+local cur = redis.call('GET', KEYS[1])
+if (not cur) or (ARGV[3] ~= '' and cur == ARGV[3]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+  return 'ok'
+end
+if cjson.decode(cur).op == ARGV[2] then return 'ok' end
+return cur
+"""
+
+# KEYS: mark. ARGV: op id, bought value
+_BOUGHT = """
+local cur = redis.call('GET', KEYS[1])
+if cur and cjson.decode(cur).op ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: mark. ARGV: op id, or '*team:<id>' for whatever that team holds
+_FREE = """
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local held = cjson.decode(cur)
+if held.op == ARGV[1] or ('*team:' .. held.team) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Holder(Frozen):
+    """Who marked a number, and how far they got."""
+
+    op: str
+    team: str
+    user: str
+    status: Literal["buying", "bought"]
+
+
+def _value(op: Operation, status: str) -> str:
+    return json.dumps({"op": op.id, "team": op.team_id, "user": op.user_id, "status": status})
+
+
+class NumberMarks:
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._bought = redis.register_script(_BOUGHT)
+        self._free = redis.register_script(_FREE)
+
+    async def acquire(self, account: str, op: Operation) -> Holder | None:
+        """Mark the number for `op`; None when it is ours now, else who holds it."""
+        key = keys.number_mark(account, op.e164)
+        stale = ""
+        for _ in range(4):  # a stale mark may be replaced under us by another taker
+            answer = await self._acquire(keys=[key], args=[_value(op, "buying"), op.id, stale, MARK_TTL])
+            if answer == "ok":
+                return None
+            holder = Holder.model_validate_json(answer)
+            if not await self._is_stale(holder, op.e164):
+                return holder
+            stale = answer
+        return Holder.model_validate_json(answer)
+
+    async def _is_stale(self, holder: Holder, e164: str) -> bool:
+        """A mark whose operation ended without buying, or whose number left the buyer's pool."""
+        async with self.redis.pipeline(transaction=False) as pipe:  # one slot: the holder's team
+            pipe.hget(keys.op(holder.team, holder.op), "status")
+            pipe.hexists(keys.pool(holder.team), e164)
+            status, pooled = await pipe.execute()
+        if status == "inflight":
+            return False
+        if status == "bought" or holder.status == "bought":
+            return not pooled
+        return True  # failed, charges, not bought, or the operation is gone
+
+    async def bought(self, account: str, op: Operation) -> None:
+        """The operation bought the number: the mark stays, without expiry, until it is released."""
+        await self._bought(keys=[keys.number_mark(account, op.e164)], args=[op.id, _value(op, "bought")])
+
+    async def free(self, account: str, op: Operation) -> None:
+        """The operation did not buy the number: others may try."""
+        await self._free(keys=[keys.number_mark(account, op.e164)], args=[op.id])
+
+    async def released(self, account: str, team_id: str, e164: str) -> None:
+        """The team released the number: its mark goes with it."""
+        await self._free(keys=[keys.number_mark(account, e164)], args=[f"*team:{team_id}"])

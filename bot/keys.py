@@ -18,10 +18,12 @@ __all__ = [
     "audit",
     "budget",
     "forwards",
+    "holds",
     "inflight",
     "intent",
     "lease",
     "names",
+    "number_mark",
     "op",
     "pool",
     "provider_cache",
@@ -29,9 +31,9 @@ __all__ = [
     "releasing",
     "roles",
     "sandbox_forwards",
-    "sandbox_inventory",
     "sandbox_owned",
     "search",
+    "searching",
     "spend",
     "teams",
 ]
@@ -113,6 +115,25 @@ def spend(team_id: str, month: str) -> str:
     return f"{_team(team_id)}:spend:{_safe(month)}"
 
 
+def holds(team_id: str) -> str:
+    """What purchases in flight have reserved against the budget, by operation id."""
+    return f"{_team(team_id)}:holds"
+
+
+def searching(team_id: str, user_id: str) -> str:
+    """The searches a user has running (at most a few at once), scored by when they started."""
+    return f"{_team(team_id)}:searching:{_safe(user_id)}"
+
+
+def number_mark(account: str, e164: str) -> str:
+    """Which operation is buying (or bought) a number on one provider account.
+
+    Tagged by the account, not the team: teams sharing an account see one mark. So it lives in
+    another Cluster slot than the team's keys (see NumberMarks in bot/journal.py for the two-step protocol).
+    """
+    return f"nb:{{acct:{_safe(account)}}}:number:{_safe(e164.removeprefix('+'))}"
+
+
 def budget(team_id: str) -> str:
     return f"{_team(team_id)}:budget"
 
@@ -124,10 +145,6 @@ def audit(team_id: str) -> str:
 def teams() -> str:
     """Every team that ever had an operation in flight: the reconciler's index."""
     return "nb:{teams}"
-
-
-def sandbox_inventory(country: str, number_type: str) -> str:
-    return f"nb:{{sandbox}}:inventory:{_safe(country)}:{_safe(number_type)}"
 
 
 def sandbox_owned() -> str:

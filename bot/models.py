@@ -241,4 +241,7 @@ class Operation(Frozen):
     response_url: str | None = None
     started_at: datetime
     approval: ApprovalRef | None = None  # an approved purchase
+    # Purchases that mark their number first send the buy only once their checkpoint says
+    # "marked"; an operation without it (recorded before marks existed) may have sent it.
+    mark_first: bool = False
     state: dict[str, Any] = Field(default_factory=dict)  # the provider's checkpoint

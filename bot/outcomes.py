@@ -30,6 +30,7 @@ __all__ = [
     "Help",
     "Named",
     "NumberInfo",
+    "NumberTaken",
     "Outcome",
     "PoolPage",
     "PoolRow",
@@ -131,7 +132,16 @@ class PurchasePending(Outcome):
     message: str
 
 
-PurchaseResult = Bought | PurchaseFailed | PurchasePending | Requoted
+class NumberTaken(Outcome):
+    """Another operation on the same provider account is buying, or bought, this number."""
+
+    status: ClassVar[str] = "taken"
+    quote: Quote
+    holder: str  # the user who is buying or bought it
+    bought: bool
+
+
+PurchaseResult = Bought | PurchaseFailed | PurchasePending | Requoted | NumberTaken
 
 
 # -- approvals ------------------------------------------------------------------------

@@ -19,11 +19,12 @@ from bot import keys
 from bot.audit import quote_fields
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
 from bot.errors import BotError, ChargesRequired, OutcomeUnknown, PermissionDenied, StaleAction
-from bot.journal import Finish, Journal, JournalProgress
+from bot.journal import BudgetHold, Finish, Journal, JournalProgress, NumberMarks
 from bot.keys import UnsafeKey
 from bot.models import ApprovalRef, Caller, Offer, Operation, OwnedNumber, PoolEntry, Quote, new_id, utcnow
 from bot.outcomes import (
     Bought,
+    NumberTaken,
     Outcome,
     PurchaseFailed,
     PurchasePending,
@@ -95,6 +96,7 @@ class PurchaseService:
         quotes: QuoteStore,
         journal: Journal,
         budget: BudgetStore,
+        marks: NumberMarks,
         quote_ttl: int,
         grace: timedelta = NOT_OWNED_GRACE,
         clock: Callable[[], datetime] = utcnow,
@@ -105,6 +107,7 @@ class PurchaseService:
         self.quotes = quotes
         self.journal = journal
         self.budget = budget
+        self.marks = marks
         self.quote_ttl = quote_ttl
         self.grace = grace
         self.clock = clock
@@ -225,9 +228,12 @@ class PurchaseService:
     ) -> PurchaseResult:
         """Claim the quote and buy; shared by direct confirmation and approval.
 
-        `approval` is kept with the operation so whoever finishes it can say who approved
-        and update the approval message.
+        The claim reserves the quote's cost against the month's budget in the same atomic
+        step (unless an approver accepted it), then the number is marked on its provider
+        account before anything is sent. `approval` is kept with the operation so whoever
+        finishes it can say who approved and update the approval message.
         """
+        provider = self.providers.require(quote.offer.provider)
         op = Operation(
             id=quote.id,
             kind="purchase",
@@ -240,32 +246,53 @@ class PurchaseService:
             response_url=caller.response_url,
             started_at=self.clock(),
             approval=approval,
+            mark_first=True,
         )
+        hold = BudgetHold(entry=spend_entry(quote.charges()), month=month_of(op.started_at), enforce=approval is None)
         claim = await self.journal.claim(
             op,
             source_key=keys.quote(quote.team_id, quote.id),
             expected=raw,
             guard_key=keys.pool(quote.team_id),
             guard="pooled",
+            hold=hold,
         )
         if claim == "pooled":
             raise StaleAction(f"{quote.offer.e164} is already in the pool.")
         if claim == "changed":
             raise StaleAction("This quote changed while you clicked; look at it again and confirm.")
+        if claim == "over_budget":
+            return await self._over_budget(quote, caller)
         if claim != "ok":
             raise await self._stale(quote.team_id, quote.id)
+        holder = await self.marks.acquire(provider.account, op)
+        if holder is not None:
+            detail = f"already {'bought' if holder.status == 'bought' else 'being bought'} by {holder.user}"
+            await self._not_bought(op, "taken", "taken", detail=detail)
+            return NumberTaken(quote=quote, holder=holder.user, bought=holder.status == "bought")
+        tracker = JournalProgress(self.journal, op, {})
+        await tracker.save(marked=True)  # from here on a buy request may be on its way
         await progress(PurchasePending(quote=quote, message="buying…", simulated=self.providers.simulated_names))
-        return await self._run(op)
+        return await self._run(op, tracker)
+
+    async def _over_budget(self, quote: Quote, caller: Caller) -> Requoted:
+        """Purchases in flight took the room in the budget since the quote was checked: ask an approver."""
+        spend = await self.budget.read(quote.team_id)
+        reasons = self._reasons(caller, quote, spend) or (
+            "purchases in flight would take this month's spend over the budget",
+        )
+        quote = quote.model_copy(update={"approval_reasons": reasons})
+        await self.quotes.save(quote, max(1, int((quote.expires_at - self.clock()).total_seconds())))
+        return Requoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)
 
     def _order(self, op: Operation) -> Order:
         assert op.quote is not None
         quote = op.quote
         return Order(op_id=op.id, offer=quote.offer, hold=quote.hold, accepted_charges=quote.accepted_charges)
 
-    async def _run(self, op: Operation) -> PurchaseResult:
+    async def _run(self, op: Operation, tracker: JournalProgress) -> PurchaseResult:
         provider = self.providers.require(op.provider)
         order = self._order(op)
-        tracker = JournalProgress(self.journal, op, {})
         async with self.journal.lease(op):
             try:
                 owned = await provider.buy(order, tracker)
@@ -334,6 +361,7 @@ class PurchaseService:
                     (keys.pool(op.team_id), offer.e164, entry.model_dump_json()),
                     (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(quote.charges())),
                 ],
+                deletes=[(keys.holds(op.team_id), op.id)],  # the reservation becomes spend
                 audit=quote_fields(
                     quote,
                     actor=op.user_id,
@@ -344,6 +372,7 @@ class PurchaseService:
             ),
         )
         log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
+        await self.marks.bought(self.providers.require(op.provider).account, op)
         return Bought(quote=quote, owned=owned, buyer=op.user_id, simulated=self.providers.simulated_names)
 
     async def _not_bought(
@@ -352,7 +381,17 @@ class PurchaseService:
         """End an operation that bought nothing: recorded once, with its audit entry."""
         assert op.quote is not None
         audit = quote_fields(op.quote, actor=op.user_id, action="buy", outcome=outcome, detail=detail, cost=cost)
-        await self.journal.finish(op, Finish(status=status, outcome=f"not bought: {detail}", audit=audit))
+        await self.journal.finish(
+            op,
+            Finish(
+                status=status,
+                outcome=f"not bought: {detail}",
+                deletes=[(keys.holds(op.team_id), op.id)],  # the reservation is given back
+                audit=audit,
+            ),
+        )
+        if status != "taken":  # a taken number's mark is the holder's, not ours
+            await self.marks.free(self.providers.require(op.provider).account, op)
 
     async def _fail(self, op: Operation, reason: str) -> PurchaseFailed:
         assert op.quote is not None
@@ -388,6 +427,9 @@ class PurchaseService:
         Returns what the buyer is told, or None while the provider still cannot say.
         """
         provider = self.providers.require(op.provider)
+        if op.mark_first and not state.get("marked"):
+            # The process stopped before marking the number, so no buy request was sent.
+            return await self._fail(op, f"the bot stopped before asking {provider.label}; nothing was bought")
         order = self._order(op)
         tracker = JournalProgress(self.journal, op, state)
         async with self.journal.lease(op):

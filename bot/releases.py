@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot import keys
 from bot.audit import entry_fields
 from bot.errors import BotError, NotFound, NotSupported, OutcomeUnknown, PermissionDenied, StaleAction
-from bot.journal import Finish, Journal, JournalProgress
+from bot.journal import Finish, Journal, JournalProgress, NumberMarks
 from bot.models import Caller, Frozen, Operation, new_id, utcnow
 from bot.outcomes import ReleaseCancelled, Released, ReleaseFailed, ReleasePending, ReleasePrompt, Releasing
 from bot.pool import PoolStore
@@ -63,11 +63,14 @@ class IntentStore:
 
 
 class ReleaseService:
-    def __init__(self, *, providers: ProviderSet, pool: PoolStore, intents: IntentStore, journal: Journal) -> None:
+    def __init__(
+        self, *, providers: ProviderSet, pool: PoolStore, intents: IntentStore, journal: Journal, marks: NumberMarks
+    ) -> None:
         self.providers = providers
         self.pool = pool
         self.intents = intents
         self.journal = journal
+        self.marks = marks
 
     @property
     def simulated(self) -> frozenset[str]:
@@ -179,6 +182,9 @@ class ReleaseService:
                 ),
             ),
         )
+        provider = self.providers.get(op.provider)
+        if provider is not None:  # the number left the account: nobody holds it any more
+            await self.marks.released(provider.account, team, op.e164)
         return Released(e164=op.e164, provider=op.provider, simulated=self.simulated)
 
     async def _kept(self, op: Operation, reason: str) -> ReleaseFailed:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot import keys
-from bot.errors import BotError, StorageUnavailable
+from bot.errors import BotError, StaleAction, StorageUnavailable
 from bot.models import Caller, Offer, SearchQuery, new_id
 from bot.outcomes import SearchForm, Searching, SearchResults
 from bot.providers.base import NumberProvider
@@ -29,16 +30,38 @@ log = logging.getLogger(__name__)
 
 SEARCH_TIMEOUT = 8.0
 SEARCH_TTL = 30 * 60  # search results older than this are stale: search again
+MAX_RUNNING = 3  # searches one user may have in flight, so nobody holds every provider connection
+RUNNING_WINDOW_MS = 60_000  # a search that never said it finished (its process died) stops counting
+
+# KEYS: the user's running searches. ARGV: now ms, max running, window ms, search id
+_ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
 
 
 class SearchStore:
-    """Stored search results: a Buy button names a search and an index, never an offer."""
+    """Stored search results (a Buy button names a search and an index, never an offer), and
+    each user's searches in flight."""
 
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
+        self._admit = redis.register_script(_ADMIT)
 
-    async def save(self, team_id: str, offers: list[Offer]) -> str:
-        search_id = new_id()
+    async def begin(self, team_id: str, user_id: str, search_id: str) -> bool:
+        """Count a search as running for this user; False when they already have MAX_RUNNING."""
+        now = int(time.time() * 1000)
+        args = [now, MAX_RUNNING, RUNNING_WINDOW_MS, search_id]
+        return bool(await self._admit(keys=[keys.searching(team_id, user_id)], args=args))
+
+    async def end(self, team_id: str, user_id: str, search_id: str) -> None:
+        await self.redis.zrem(keys.searching(team_id, user_id), search_id)
+
+    async def save(self, team_id: str, offers: list[Offer], search_id: str | None = None) -> str:
+        search_id = search_id or new_id()
         if offers:
             key = keys.search(team_id, search_id)
             # One round trip; not MULTI, which some Redis Cluster clients refuse.
@@ -114,9 +137,25 @@ class SearchService:
         offers.sort(key=_sort_key)
         return offers[: query.limit], notes
 
-    async def run(self, caller: Caller, query: SearchQuery, only: str | None = None) -> SearchResults:
-        offers, notes = await self.find(query, only)
-        search_id = await self.searches.save(caller.team_id, offers)
+    async def admit(self, caller: Caller) -> str:
+        """Let a search start (before the ack), or say why not; its id, to pass to `run`."""
+        search_id = new_id()
+        if not await self.searches.begin(caller.team_id, caller.user_id, search_id):
+            raise StaleAction(
+                f"You already have {MAX_RUNNING} searches running; wait for their results, then search again."
+            )
+        return search_id
+
+    async def run(
+        self, caller: Caller, query: SearchQuery, only: str | None = None, *, search_id: str | None = None
+    ) -> SearchResults:
+        """Search (after the ack); a search admitted with `admit` stops counting when it ends."""
+        try:
+            offers, notes = await self.find(query, only)
+            search_id = await self.searches.save(caller.team_id, offers, search_id)
+        finally:
+            if search_id is not None:
+                await self.searches.end(caller.team_id, caller.user_id, search_id)
         return SearchResults(
             query=query,
             offers=tuple(offers),

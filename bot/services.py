@@ -20,7 +20,7 @@ from bot.approvals import ApprovalService
 from bot.audit import AuditLog
 from bot.budget import BudgetStore
 from bot.dispatch import Dispatcher
-from bot.journal import Journal
+from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
 from bot.notify import Notifier
 from bot.pool import PoolService, PoolStore
@@ -90,6 +90,7 @@ def build_services(
     quotes = QuoteStore(redis)
     journal = Journal(redis, worker=worker)
     budget = BudgetStore(redis)
+    marks = NumberMarks(redis)
     audit = AuditLog(redis)
     notifier = Notifier(slack)
     search = SearchService(providers=enabled, searches=searches)
@@ -99,9 +100,12 @@ def build_services(
         quotes=quotes,
         journal=journal,
         budget=budget,
+        marks=marks,
         quote_ttl=settings.quote_ttl_seconds,
     )
-    releases = ReleaseService(providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal)
+    releases = ReleaseService(
+        providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal, marks=marks
+    )
     pool = PoolService(providers=enabled, pool=pool_store, audit=audit)
     admin = AdminService(roles=roles, audit=audit, budget=budget)
     approvals = ApprovalService(

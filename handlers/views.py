@@ -10,7 +10,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot import commands, grammar
 from bot.blocks import ids
-from bot.errors import InputError
 from bot.replies import failure, user_line
 from handlers.middleware import checked_caller, services
 
@@ -47,18 +46,19 @@ async def handle_search_submission(ack: AsyncAck, body: dict[str, Any], context:
         view = body["view"]
         try:
             command = grammar.parse(modal_command(view["state"]["values"]), svc.providers.keys())
-        except InputError as exc:
-            await ack(response_action="errors", errors={ids.COUNTRY: exc.user_message[:150]})
+            assert isinstance(command, commands.Search)
+            search_id = await svc.search.admit(checked_caller(context))
+        except Exception as exc:  # noqa: BLE001 - bad input or too many searches: shown on the form
+            await ack(response_action="errors", errors={ids.COUNTRY: user_line(exc)[:150]})
             return
         await ack()
-        assert isinstance(command, commands.Search)
         try:
             channel = json.loads(view.get("private_metadata") or "{}").get("channel")
         except ValueError:
             channel = None
         caller = checked_caller(context).model_copy(update={"channel_id": channel})
         try:
-            answer: Any = await svc.search.run(caller, command.query, command.provider)
+            answer: Any = await svc.search.run(caller, command.query, command.provider, search_id=search_id)
         except Exception as exc:  # noqa: BLE001 - one clear line instead
             answer = failure(exc)
         # Ephemeral in the channel the form was opened from; a DM when the bot cannot post there.

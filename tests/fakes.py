@@ -66,6 +66,8 @@ class FakeCarrier(BaseProvider):
         self.charges = Money(amount=Decimal("4.50"), currency="USD")
         self.accepted: list[Money | None] = []
         self.bought_event = asyncio.Event()
+        self.catalog: list[Offer] = []  # what search answers (one offer when empty)
+        self.search_delay = 0.0
 
     def offer(self, e164: str = "+14155550123", monthly: str | None = "2.00") -> Offer:
         return Offer(
@@ -80,7 +82,9 @@ class FakeCarrier(BaseProvider):
 
     async def search(self, query: SearchQuery) -> list[Offer]:
         self.requests["search"] += 1
-        return [self.offer()]
+        if self.search_delay:
+            await asyncio.sleep(self.search_delay)
+        return list(self.catalog or [self.offer()])[: query.limit]
 
     def _own(self, e164: str) -> OwnedNumber:
         owned = OwnedNumber(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 
 from bot import keys, store
 from bot.blocks import ids
+from bot.budget import month_of
 from bot.config import Settings
 from bot.providers.sandbox import SandboxProvider
 from tests.conftest import make_settings
@@ -118,3 +120,21 @@ async def test_a_sentinel_failover_is_followed_without_a_restart(make_bot, senti
     response = await bot.client.get("/health")
     assert (await response.json())["redis"] == {"reachable": True, "topology": "sentinel"}
     await client.aclose()
+
+
+async def test_two_buyers_of_one_number_on_a_cluster_send_one_buy_request(make_bot, cluster) -> None:
+    """The number's mark lives in its provider account's slot, the purchase in its team's."""
+    from tests.fakes import FakeCarrier
+    from tests.test_number_marks import BUYER, OTHER, buyers, two_buyers_one_number
+
+    carrier = FakeCarrier()
+    carrier.buy_delay = 0.5
+    bot = await make_bot(redis=cluster, providers={"fake": carrier})
+    await buyers(bot, BUYER, OTHER)
+    texts = await two_buyers_one_number(bot, bot, carrier)
+    assert carrier.requests["buy"] == 1
+    assert sum("✅ bought" in t for t in texts) == 1
+    assert sum("already being bought" in t for t in texts) == 1
+    assert await cluster.hlen(keys.spend(TEAM, month_of())) == 1
+    mark = keys.number_mark(carrier.account, carrier.offer().e164)
+    assert json.loads(await cluster.get(mark))["status"] == "bought"

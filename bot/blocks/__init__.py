@@ -31,6 +31,7 @@ MESSAGES: dict[type[o.Outcome], Callable[[Any], Reply]] = {
     o.Bought: purchase.bought,
     o.PurchaseFailed: purchase.purchase_failed,
     o.PurchasePending: purchase.purchase_pending,
+    o.NumberTaken: purchase.number_taken,
     o.ApprovalRequest: approvals.approval_request,
     o.ApprovalRequested: approvals.approval_requested,
     o.ApprovalClosed: approvals.approval_closed,

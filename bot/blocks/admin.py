@@ -115,11 +115,17 @@ def budget_view(outcome: BudgetStatus) -> Reply:
         spend_lines.append(f"+ {spend.unknown} purchase(s) of unknown cost")
     auto = ", ".join(m.display() for _, m in sorted(settings.auto_approve.items())) or "not set (no limit)"
     budgets = ", ".join(m.display() for _, m in sorted(settings.budgets.items())) or "not set (no limit)"
+    held = ", ".join(m.display() for _, m in sorted(spend.held.items()))
+    if spend.in_flight:
+        reserved = f"{held or 'cost unknown'} by {spend.in_flight} purchase(s) in flight"
+    else:
+        reserved = "nothing: no purchase in flight"
     pairs = [
         (f"Spent in {spend.month} (UTC)", "\n".join(spend_lines)),
+        ("Reserved", reserved),
         ("Monthly budget", budgets),
         ("Auto-approve limit (monthly cost)", auto),
     ]
     title = "Budget updated" if outcome.changed else "Budget"
-    text = f"{title}: spent {'; '.join(spend_lines)}; budget {budgets}; auto-approve {auto}"
+    text = f"{title}: spent {'; '.join(spend_lines)}; reserved {reserved}; budget {budgets}; auto-approve {auto}"
     return Reply(text=text, blocks=[header(title), fields(pairs)])

@@ -28,6 +28,7 @@ from bot.outcomes import (
     ApprovalRequested,
     Bought,
     DenyForm,
+    NumberTaken,
     PurchaseFailed,
     PurchasePending,
     RequesterNotice,
@@ -108,6 +109,8 @@ def _result(decision: ApprovalDecision) -> str:
             return f"the purchase failed: {escape(reason)}"
         case PurchasePending():
             return "the provider has not confirmed yet; the outcome will follow"
+        case NumberTaken(holder=holder, bought=done):
+            return f"nothing was bought: it is {'already bought' if done else 'already being bought'} by <@{holder}>"
     return "the provider asks for charges first"
 
 

@@ -19,7 +19,16 @@ from bot.blocks.common import (
     when,
 )
 from bot.models import Money, Quote, show_money
-from bot.outcomes import Bought, PurchaseFailed, PurchasePending, QuoteCancelled, Quoted, Requoted, Spend
+from bot.outcomes import (
+    Bought,
+    NumberTaken,
+    PurchaseFailed,
+    PurchasePending,
+    QuoteCancelled,
+    Quoted,
+    Requoted,
+    Spend,
+)
 from bot.phone import national_format
 from bot.replies import Reply
 
@@ -27,6 +36,7 @@ __all__ = [
     "bought",
     "confirm_label",
     "confirmation",
+    "number_taken",
     "purchase_failed",
     "purchase_pending",
     "quote_cancelled",
@@ -56,8 +66,11 @@ def spend_lines(charges: list[Money], spend: Spend) -> str:
     lines = []
     for currency, total in sorted(after.items()):
         before = spend.month.totals.get(currency)
+        held = spend.month.held.get(currency)
         budget = spend.settings.budgets.get(currency)
-        line = f"{before.display() if before else f'0.00 {currency}'} → {total.display()}"
+        line = f"{before.display() if before else f'0.00 {currency}'}"
+        line += f" + {held.display()} in flight" if held else ""
+        line += f" → {total.display()}"
         line += f" of {budget.display()} budget" if budget else " (no budget set)"
         lines.append(line)
     return "\n".join(lines)
@@ -159,3 +172,10 @@ def purchase_pending(outcome: PurchasePending) -> Reply:
     quote = outcome.quote
     text = f"⏳ {quote.offer.e164} ({provider_text(quote.offer.provider, outcome.simulated)}): {outcome.message}"
     return Reply(text=text, blocks=[section(escape(text))], replace_original=True)
+
+
+def number_taken(outcome: NumberTaken) -> Reply:
+    e164 = outcome.quote.offer.e164
+    doing = "already bought" if outcome.bought else "already being bought"
+    text = f"⛔ {e164} is {doing} by <@{outcome.holder}>; nothing was bought and nothing was spent."
+    return Reply(text=text, blocks=[section(text)], replace_original=True)

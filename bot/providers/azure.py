@@ -43,7 +43,7 @@ from bot.providers.azure_wire import (
     reason,
     type_of,
 )
-from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.base import BaseProvider, Capabilities, Order, Progress, account_digest
 from bot.providers.http import Sleep, json_object
 from bot.providers.settle import at_quoted_price, owned_from_offer, settle_buy
 
@@ -89,6 +89,11 @@ class AzureProvider(BaseProvider):
         self._api = AzureClient(
             http, label=self.label, endpoint=endpoint, access_key=access_key, sleep=sleep, **polling
         )
+        self._account = account_digest(self.name, endpoint.rstrip("/"))  # one resource, one account
+
+    @property
+    def account(self) -> str:
+        return self._account
 
     @classmethod
     def from_settings(

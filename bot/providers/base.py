@@ -8,6 +8,7 @@ needs after a restart goes through ``Progress.save`` into the operation journal.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -20,6 +21,7 @@ __all__ = [
     "NumberProvider",
     "Order",
     "Progress",
+    "account_digest",
 ]
 
 
@@ -57,11 +59,21 @@ class Progress(Protocol):
     async def save(self, **values: Any) -> None: ...
 
 
+def account_digest(*parts: str) -> str:
+    """A provider account's identity for Redis keys: stable, short, and revealing no key."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
 @runtime_checkable
 class NumberProvider(Protocol):
     name: str
     label: str
     capabilities: Capabilities
+
+    @property
+    def account(self) -> str:
+        """Which provider account this adapter acts on: two teams (or two bots) using one
+        account share it, so a number is bought by one operation at a time per account."""
 
     async def search(self, query: SearchQuery) -> list[Offer]:
         """Numbers for sale; prices as Decimal Money, None where the provider gives none."""
@@ -111,6 +123,11 @@ class BaseProvider:
     name: ClassVar[str]
     label: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+
+    @property
+    def account(self) -> str:
+        """Adapters with credentials override this with a digest of where and who they are."""
+        return account_digest(self.name)
 
     async def hold(self, offer: Offer) -> Hold | None:
         return None

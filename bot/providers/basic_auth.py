@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 import httpx
 
-from bot.providers.base import BaseProvider
+from bot.providers.base import BaseProvider, account_digest
 from bot.providers.http import ProviderHttp, Sleep
 
 if TYPE_CHECKING:
@@ -50,7 +50,12 @@ class BasicAuthProvider(BaseProvider):
         pass one that records instead of sleeping)."""
         auth = httpx.BasicAuth(key, secret)
         base_url = base_url or self.default_base_url
+        self._account = account_digest(self.name, base_url.rstrip("/"), key)
         self._http = ProviderHttp(http, self.label, base_url=base_url, auth=auth, sleep=sleep)
+
+    @property
+    def account(self) -> str:
+        return self._account
 
     @classmethod
     def key_pair_settings(cls, settings: Settings) -> KeyPairSettings:

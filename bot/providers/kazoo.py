@@ -36,7 +36,7 @@ import phonenumbers
 from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
-from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.base import BaseProvider, Capabilities, Order, Progress, account_digest
 from bot.providers.http import ProviderHttp, Sleep, json_object
 from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
@@ -148,6 +148,12 @@ class KazooProvider(BaseProvider):
         wire = ProviderHttp(http, self.label, sleep=sleep)
         self._api = KazooApi(wire, redis=redis, base_url=base_url, api_key=api_key, account_id=account_id)
         self._callflows = Callflows(self._api)
+        # The key names its own account unless KAZOO_ACCOUNT_ID points at another one.
+        self._account = account_digest(self.name, base_url.rstrip("/"), account_id or api_key)
+
+    @property
+    def account(self) -> str:
+        return self._account
 
     @classmethod
     def from_settings(

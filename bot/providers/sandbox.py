@@ -1,21 +1,28 @@
-"""`sandbox`: a simulated carrier whose inventory and owned numbers live in Redis.
+"""`sandbox`: a simulated carrier whose owned numbers live in Redis.
 
-It lets anyone try every flow with no account anywhere. Its numbers are generated
+It lets anyone try every flow with no account anywhere. Its numbers for sale are generated
 deterministically from `phonenumbers` metadata (valid for their country and type), so every
-process sharing a Redis sees the same inventory. Buying moves a number from the inventory to
-the account atomically; releasing gives it back. Every message it produces says "sandbox".
+process sharing a Redis offers the same ones: what is for sale is what generation yields for
+a (country, type, pattern) minus what the account owns, so nothing grows in Redis with new
+searches. Generation is CPU work, so it runs on one worker thread (never on the event loop)
+and its results are cached per (country, type, pattern) with an expiry and a size cap.
+Buying adds a number to the account atomically; releasing takes it off. Every message about
+it says "sandbox".
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import random
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import phonenumbers
+from cachetools import TTLCache
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from bot import keys
@@ -51,35 +58,14 @@ _MONTHLY_BASE = {
 _SETUP = {NumberType.local: Decimal("0.00"), NumberType.mobile: Decimal("0.50"), NumberType.tollfree: Decimal("5.00")}
 _PER_SEED = 25  # numbers generated per (country, type, pattern)
 _MAX_TRIES = 4000
+_GIVE_UP = 300  # tries without a single valid number: the pattern cannot give this type
+CACHE_SIZE = 512  # (country, type, pattern) results kept
+CACHE_SECONDS = 3600
 
-# Move one number from the inventory to the account, unless someone got there first.
-_BUY = """
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 'owned' end
-local offer = redis.call('HGET', KEYS[1], ARGV[1])
-if not offer then return 'gone' end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 'ok'
-"""
-
-# Add generated numbers to the inventory, skipping any the account already owns.
-_SEED = """
-local added = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then
-    added = added + redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  end
-end
-return added
-"""
-
-# Give a number back: off the account, forwarding dropped, back on sale.
+# Give a number back: off the account, forwarding dropped (back on sale by itself).
 _RELEASE = """
-local owned = redis.call('HGET', KEYS[1], ARGV[1])
-if not owned then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 return 1
 """
 
@@ -123,8 +109,8 @@ def generate(country: str, number_type: NumberType, pattern: str | None) -> list
     code = phonenumbers.country_code_for_region(country)
     currency = _currency(country)
     found: dict[str, Offer] = {}
-    for _ in range(_MAX_TRIES):
-        if len(found) >= _PER_SEED:
+    for tries in range(_MAX_TRIES):
+        if len(found) >= _PER_SEED or (tries >= _GIVE_UP and not found):
             break
         digits = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix)))
         try:
@@ -151,6 +137,26 @@ def generate(country: str, number_type: NumberType, pattern: str | None) -> list
     return list(found.values())
 
 
+# One thread, so that generating never takes more than one core's share from the event loop.
+_GENERATOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-stock")
+_STOCK: TTLCache[tuple[str, NumberType, str | None], list[Offer]] = TTLCache(CACHE_SIZE, CACHE_SECONDS)
+
+
+def clear_stock() -> None:
+    """Forget the cached stock (tests measuring generation start from nothing)."""
+    _STOCK.clear()
+
+
+async def stock(country: str, number_type: NumberType, pattern: str | None) -> list[Offer]:
+    """The generated numbers for sale, from the cache or generated off the event loop."""
+    key = (country, number_type, pattern)
+    cached = _STOCK.get(key)
+    if cached is None:
+        cached = await asyncio.get_running_loop().run_in_executor(_GENERATOR, generate, *key)
+        _STOCK[key] = cached
+    return cached
+
+
 class SandboxProvider(BaseProvider):
     name: ClassVar[str] = "sandbox"
     label: ClassVar[str] = "sandbox"
@@ -158,8 +164,6 @@ class SandboxProvider(BaseProvider):
 
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
-        self._buy = redis.register_script(_BUY)
-        self._seed = redis.register_script(_SEED)
         self._release = redis.register_script(_RELEASE)
         self._forward = redis.register_script(_FORWARD)
 
@@ -167,44 +171,26 @@ class SandboxProvider(BaseProvider):
     def from_settings(cls, settings: Settings, *, redis: RedisClient, **_: Any) -> SandboxProvider | None:
         return cls(redis)
 
-    async def _stock(self, country: str, number_type: NumberType, pattern: str | None) -> list[Offer]:
-        inventory = keys.sandbox_inventory(country, number_type.value)
-        generated = generate(country, number_type, pattern)
-        if generated:
-            args: list[str] = []
-            for offer in generated:
-                args += [offer.e164, offer.model_dump_json()]
-            await self._seed(keys=[inventory, keys.sandbox_owned()], args=args)
-        stored = await self.redis.hvals(inventory)
-        return [Offer.model_validate_json(raw) for raw in stored]
-
     async def search(self, query: SearchQuery) -> list[Offer]:
         types = [query.type] if query.type else list(NumberType)
-        offers: list[Offer] = []
-        for number_type in types:
-            for offer in await self._stock(query.country, number_type, query.pattern):
-                national = phonenumbers.national_significant_number(phonenumbers.parse(offer.e164, None))
-                if query.pattern and not national.startswith(query.pattern):
-                    continue
-                if not query.features <= offer.features:
-                    continue
-                offers.append(offer)
+        candidates = [
+            offer
+            for number_type in types
+            for offer in await stock(query.country, number_type, query.pattern)
+            if query.features <= offer.features
+        ]
+        if not candidates:
+            return []
+        owned = await self.redis.hmget(keys.sandbox_owned(), [o.e164 for o in candidates])
+        offers = [offer for offer, taken in zip(candidates, owned, strict=True) if taken is None]
         offers.sort(key=lambda o: (o.monthly.amount if o.monthly else Decimal("Infinity"), o.e164))
         return offers[: query.limit]
 
     async def buy(self, order: Order, progress: Progress) -> OwnedNumber:
         offer = order.offer
-        if offer.type is None:
-            raise ProviderRefused(self.label, "this sandbox offer has no number type; search again")
         owned = _owned_record(offer)
-        result = await self._buy(
-            keys=[keys.sandbox_inventory(offer.country, offer.type.value), keys.sandbox_owned()],
-            args=[offer.e164, json.dumps(owned)],
-        )
-        if result == "owned":
+        if not await self.redis.hsetnx(keys.sandbox_owned(), offer.e164, json.dumps(owned)):
             raise ProviderRefused(self.label, f"{offer.e164} is already on the sandbox account")
-        if result == "gone":
-            raise ProviderRefused(self.label, f"{offer.e164} is no longer available in the sandbox; search again")
         return _to_owned(offer.e164, owned, None)
 
     async def list(self) -> list[OwnedNumber]:
@@ -227,20 +213,8 @@ class SandboxProvider(BaseProvider):
             raise ProviderRefused(self.label, f"{e164} is not on the sandbox account")
 
     async def release(self, e164: str, progress: Progress) -> None:
-        raw = await self.redis.hget(keys.sandbox_owned(), e164)
-        if raw is None:
-            return  # already gone: released is released
-        record = json.loads(raw)
-        offer = Offer.model_validate(record["offer"])
-        assert offer.type is not None
-        await self._release(
-            keys=[
-                keys.sandbox_owned(),
-                keys.sandbox_forwards(),
-                keys.sandbox_inventory(offer.country, offer.type.value),
-            ],
-            args=[e164, offer.model_dump_json()],
-        )
+        """Off the account (already gone counts as released); it is for sale again by itself."""
+        await self._release(keys=[keys.sandbox_owned(), keys.sandbox_forwards()], args=[e164])
 
 
 def _owned_record(offer: Offer) -> dict[str, Any]:
