@@ -70,6 +70,8 @@ NEEDS: Mapping[tuple[Kind, str], Need] = MappingProxyType(
             (("action", ids.RELEASE), Need(Role.admin, "Releasing a number")),
             (("action", ids.RELEASE_CANCEL), Need(Role.admin, "Cancelling a release")),
             (("action", ids.LIST_PAGE), Need(Role.viewer, "Browsing the pool")),
+            (("action", ids.SEARCH_PREVIOUS), Need(Role.viewer, "Browsing search results")),
+            (("action", ids.SEARCH_NEXT), Need(Role.viewer, "Browsing search results")),
             (("view", ids.SEARCH_MODAL), Need(Role.viewer, "Searching")),
             (("view", ids.DENY_MODAL), Need(Role.approver, "Denying a purchase")),
             (("event", "app_home_opened"), Need(None, "The Home tab")),

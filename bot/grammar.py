@@ -10,12 +10,12 @@ from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 
 from bot.commands import (
-    DEFAULT_CURRENCY,
     MAX_AUDIT,
     MAX_LIMIT,
     MAX_NAME,
     USAGE,
     Adopt,
+    Amount,
     Audit,
     AuditExport,
     Budget,
@@ -33,7 +33,7 @@ from bot.commands import (
     Search,
 )
 from bot.errors import InputError
-from bot.models import Feature, Money, NumberType, Role, SearchQuery
+from bot.models import Feature, NumberType, Role, SearchQuery
 from bot.phone import normalise_country, parse_destination, parse_number
 
 __all__ = ["parse"]
@@ -103,8 +103,8 @@ def _user(sub: str, raw: str) -> str:
     raise _fail(sub, f"'{raw}' is not a Slack user mention")
 
 
-def _amount(sub: str, raw: str) -> Money | None:
-    """`500`, `500USD`, `19.99 EUR` → Money; `off` → None (cleared)."""
+def _amount(sub: str, raw: str) -> Amount:
+    """`500`, `500USD`, `19.99 EUR` → an amount, in the team currency when none is given."""
     match = _AMOUNT.match(raw.strip())
     if not match:
         raise _fail(sub, f"'{raw}' is not an amount")
@@ -112,7 +112,7 @@ def _amount(sub: str, raw: str) -> Money | None:
         value = Decimal(match.group(1))
     except InvalidOperation:  # pragma: no cover - the regex admits only decimals
         raise _fail(sub, f"'{raw}' is not an amount") from None
-    return Money(amount=value, currency=(match.group(2) or DEFAULT_CURRENCY).upper())
+    return Amount(value=value, currency=match.group(2).upper() if match.group(2) else None)
 
 
 def _is_off(raw: str) -> bool:
@@ -236,7 +236,8 @@ def _audit(tokens: list[str]) -> Audit | AuditExport:
 def _budget(tokens: list[str]) -> Budget:
     sub = "budget"
     positional, flags = _split_flags(sub, tokens, ("auto-approve",))
-    amount_text = "".join(positional)
+    details = [t for t in positional if t.lower() == "details"]
+    amount_text = "".join(t for t in positional if t.lower() != "details")
     budget = clear_budget = None
     if amount_text:
         if _is_off(amount_text):
@@ -254,6 +255,7 @@ def _budget(tokens: list[str]) -> Budget:
         auto_approve=auto,
         clear_budget=bool(clear_budget),
         clear_auto_approve=bool(clear_auto),
+        details=bool(details),
     )
 
 

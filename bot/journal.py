@@ -69,11 +69,15 @@ local function micro(s)
   if string.find(string.sub(frac, 7), '[1-9]') then m = m + 1 end
   return m
 end
-local function add_entries(totals, raw)
-  for _, item in ipairs(cjson.decode(raw)) do
-    local m = micro(item[1])
-    if m == nil then return false end
-    totals[item[2]] = (totals[item[2]] or 0) + m
+-- Adds an entry's charges, converted into the team currency, to totals[1]; false when one
+-- cannot be (no rate for its currency, or an unreadable amount).
+local function add_entry(totals, raw, factors)
+  local entry = cjson.decode(raw)
+  local charges = entry.charges or entry
+  for _, item in ipairs(charges) do
+    local m, f = micro(item[1]), factors[item[2]]
+    if m == nil or f == nil then return false end
+    totals[1] = totals[1] + math.ceil(m * tonumber(f))
   end
   return true
 end
@@ -81,10 +85,10 @@ end
 
 # KEYS: source (quote/intent), op, lease, inflight, guard hash, [budget, month's spend, holds]
 # ARGV: op id, op json, worker, lease ms, now ms, expected source, guard field, guard kind,
-#       [hold entry json, enforce the budget "1"/"0"]
+#       [hold entry json, enforce the budget "1"/"0", team currency, conversion factors json]
 # With a hold, the cost is reserved against the month's budget in the same step: spend of the
-# month + what purchases in flight hold + this cost must stay within every budget set, unless
-# an approver already accepted it (enforce "0"). The hold is written either way.
+# month + what purchases in flight hold + this cost, in the team currency, must stay within the
+# budget, unless an approver already accepted it (enforce "0"). The hold is written either way.
 _CLAIM = (
     _MICRO
     + """
@@ -94,23 +98,17 @@ if not src then return 'expired' end
 if src ~= ARGV[6] then return 'changed' end
 if redis.call('HEXISTS', KEYS[5], ARGV[7]) == 1 then return ARGV[8] end
 if ARGV[9] and ARGV[10] == '1' then
-  local budgets, any = {}, false
-  local flat = redis.call('HGETALL', KEYS[6])
-  for i = 1, #flat, 2 do
-    local kind, cur = string.match(flat[i], '^(%a+):(%u+)$')
-    if kind == 'budget' then budgets[cur] = micro(flat[i + 1]); any = true end
-  end
-  if any then
-    local this, used = {}, {}
-    if not add_entries(this, ARGV[9]) then return 'over_budget' end
+  local budget, team = unpack(redis.call('HMGET', KEYS[6], 'budget', 'currency'))
+  if budget then
+    if team ~= ARGV[11] then return 'over_budget' end  -- the team currency changed meanwhile
+    local factors, totals = cjson.decode(ARGV[12]), {0}
+    if not add_entry(totals, ARGV[9], factors) then return 'over_budget' end
     for _, key in ipairs({KEYS[7], KEYS[8]}) do
       for _, raw in ipairs(redis.call('HVALS', key)) do
-        if not add_entries(used, raw) then return 'over_budget' end
+        if not add_entry(totals, raw, factors) then return 'over_budget' end
       end
     end
-    for cur, amount in pairs(this) do
-      if budgets[cur] == nil or (used[cur] or 0) + amount > budgets[cur] then return 'over_budget' end
-    end
+    if totals[1] > micro(budget) then return 'over_budget' end
   end
 end
 redis.call('DEL', KEYS[1])
@@ -122,6 +120,7 @@ if ARGV[9] then redis.call('HSET', KEYS[8], ARGV[1], ARGV[9]) end
 return 'ok'
 """
 )
+
 
 # KEYS: op, lease, inflight, audit, data keys…
 # ARGV: op id, status, outcome, allowed-from (comma list), maxlen, nset, ndel,
@@ -184,6 +183,8 @@ class BudgetHold:
 
     entry: str  # bot.budget.spend_entry of the purchase's charges
     month: str
+    currency: str  # the team currency the budget is in
+    factors: Mapping[str, str]  # currency → how many team-currency units one unit buys (ECB)
     enforce: bool = True  # False once an approver accepted the cost
 
 
@@ -233,7 +234,7 @@ class Journal:
         args += [expected, op.e164, guard]
         if hold is not None:
             claim_keys += [keys.budget(team), keys.spend(team, hold.month), keys.holds(team)]
-            args += [hold.entry, "1" if hold.enforce else "0"]
+            args += [hold.entry, "1" if hold.enforce else "0", hold.currency, json.dumps(dict(hold.factors))]
         return await self._claim(keys=claim_keys, args=args)  # type: ignore[no-any-return]
 
     async def finish(self, op: Operation, how: Finish) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -18,10 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "ApprovalRef",
+    "BudgetSettings",
     "Caller",
+    "Conversion",
+    "Entry",
     "Feature",
     "Hold",
     "Money",
+    "MonthSpend",
     "NumberType",
     "Offer",
     "Operation",
@@ -29,8 +33,10 @@ __all__ = [
     "PoolEntry",
     "PoolItem",
     "Quote",
+    "RateTable",
     "Role",
     "SearchQuery",
+    "Spend",
     "format_costs",
     "new_id",
     "sum_by_currency",
@@ -245,3 +251,114 @@ class Operation(Frozen):
     # "marked"; an operation without it (recorded before marks existed) may have sent it.
     mark_first: bool = False
     state: dict[str, Any] = Field(default_factory=dict)  # the provider's checkpoint
+
+
+# -- money across currencies and the month's spend ----------------------------------
+
+
+class RateTable(Frozen):
+    """Units of each currency per euro on one day (EUR itself is 1)."""
+
+    day: date
+    per_euro: dict[str, Decimal]
+
+    def factor(self, source: str, target: str) -> Decimal | None:
+        """How many `target` one `source` buys, or None when either has no rate that day."""
+        if source == target:
+            return Decimal(1)
+        a, b = self.per_euro.get(source), self.per_euro.get(target)
+        if a is None or b is None or a == 0:
+            return None
+        return b / a
+
+
+class Conversion(Frozen):
+    """An amount in another currency, and the ECB day its rate is from."""
+
+    money: Money
+    day: date
+
+
+class BudgetSettings(Frozen):
+    currency: str  # the team's accounting currency
+    budget: Money | None = None  # per calendar month, in `currency`
+    auto_approve: Money | None = None  # per purchase (monthly cost), in `currency`
+
+
+class Entry(Frozen):
+    """One purchase's spend (or what a purchase in flight holds), in its own currencies."""
+
+    provider: str = ""  # "" for entries recorded before providers were kept
+    charges: tuple[Money, ...] = ()
+
+
+class MonthSpend(Frozen):
+    month: str
+    spent: tuple[Entry, ...] = ()
+    held: tuple[Entry, ...] = ()  # reserved by purchases in flight
+
+    @property
+    def totals(self) -> dict[str, Money]:
+        """What was spent, per original currency."""
+        return sum_by_currency([m for e in self.spent for m in e.charges])
+
+    @property
+    def unknown(self) -> int:
+        return sum(1 for e in self.spent if not e.charges)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.held)
+
+
+class Spend(Frozen):
+    """The team's settings, this month's spend and holds, and the rates to convert them with."""
+
+    settings: BudgetSettings
+    month: MonthSpend
+    rates: RateTable
+
+    @property
+    def currency(self) -> str:
+        return self.settings.currency
+
+    def convert(self, money: Money) -> Money | None:
+        """`money` in the team currency, or None when the ECB has no rate for its currency."""
+        factor = self.rates.factor(money.currency, self.currency)
+        if factor is None:
+            return None
+        return money if factor == 1 else Money(amount=money.amount * factor, currency=self.currency)
+
+    def total(self, amounts: list[Money]) -> Money | None:
+        """The sum in the team currency; None when any amount cannot be converted."""
+        converted = [self.convert(m) for m in amounts]
+        if any(c is None for c in converted):
+            return None
+        return Money(amount=sum((c.amount for c in converted if c), Decimal(0)), currency=self.currency)
+
+    def no_rate(self, amounts: list[Money]) -> list[str]:
+        return sorted({m.currency for m in amounts if self.rates.factor(m.currency, self.currency) is None})
+
+    @property
+    def spent(self) -> Money | None:
+        return self.total([m for e in self.month.spent for m in e.charges])
+
+    @property
+    def held(self) -> Money | None:
+        return self.total([m for e in self.month.held for m in e.charges])
+
+    def by_provider(self) -> dict[str, tuple[Money | None, int]]:
+        """Per provider: the known spend in the team currency (None: no rate), and how many
+        purchases had no known cost."""
+        charges: dict[str, list[Money]] = {}
+        unknown: dict[str, int] = {}
+        for entry in self.month.spent:
+            name = entry.provider or "earlier purchases"
+            charges.setdefault(name, []).extend(entry.charges)
+            unknown[name] = unknown.get(name, 0) + (0 if entry.charges else 1)
+        return {name: (self.total(charges[name]), unknown[name]) for name in sorted(charges)}
+
+    def after(self, charges: list[Money]) -> Money | None:
+        """Spent + held by purchases in flight + these charges, in the team currency."""
+        amounts = [m for e in (*self.month.spent, *self.month.held) for m in e.charges]
+        return self.total([*amounts, *charges])

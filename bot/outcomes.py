@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from bot.audit import AuditEntry
-from bot.budget import Spend
-from bot.models import Frozen, Offer, OwnedNumber, PoolItem, Quote, Role, SearchQuery
+from bot.models import Frozen, Offer, OwnedNumber, PoolItem, Quote, RateTable, Role, SearchQuery, Spend
 
 __all__ = [
     "Adopted",
@@ -82,10 +83,27 @@ class SearchForm(Outcome):
 
 
 class SearchResults(Outcome):
+    """One page of a stored search; `offers` are that page's, the counts are the whole search's."""
+
     query: SearchQuery
     offers: tuple[Offer, ...]
     notes: tuple[str, ...]
     search_id: str
+    page: int = 0
+    total: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)
+    currency: str = "USD"
+    rates: RateTable | None = None
+    turned: bool = False  # a Previous/Next click: the page replaces the one shown
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.limit))
+
+    @property
+    def first(self) -> int:
+        """The index in the stored search of this page's first offer (what Buy buttons name)."""
+        return self.page * self.query.limit
 
 
 # -- purchases ------------------------------------------------------------------------
@@ -304,3 +322,5 @@ class AuditExport(Outcome):
 class BudgetStatus(Outcome):
     spend: Spend
     changed: bool = False
+    details: bool = False  # also the spend in its original currencies
+    note: str | None = None  # e.g. the auto-approve limit converted into a new team currency

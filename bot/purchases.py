@@ -116,15 +116,7 @@ class PurchaseService:
     def _reasons(self, caller: Caller, quote: Quote, spend: Spend) -> tuple[str, ...]:
         if caller.role is None:  # the gate lets no one without a role this far; never assume one
             raise PermissionDenied("Buying a number needs a numberbot role; ask an admin.")
-        return tuple(
-            approval_reasons(
-                role=caller.role,
-                offer=quote.offer,
-                charges=quote.charges(),
-                settings=spend.settings,
-                spend=spend.month,
-            )
-        )
+        return tuple(approval_reasons(role=caller.role, offer=quote.offer, charges=quote.charges(), spend=spend))
 
     # -- Buy ------------------------------------------------------------------------
 
@@ -248,7 +240,14 @@ class PurchaseService:
             approval=approval,
             mark_first=True,
         )
-        hold = BudgetHold(entry=spend_entry(quote.charges()), month=month_of(op.started_at), enforce=approval is None)
+        currency = (await self.budget.settings(quote.team_id)).currency
+        hold = BudgetHold(
+            entry=spend_entry(quote.charges(), op.provider),
+            month=month_of(op.started_at),
+            currency=currency,
+            factors=self.budget.rates.factors(currency),
+            enforce=approval is None,
+        )
         claim = await self.journal.claim(
             op,
             source_key=keys.quote(quote.team_id, quote.id),
@@ -359,7 +358,7 @@ class PurchaseService:
                 allowed_from=("inflight", "failed"),  # a buy that really happened always wins
                 sets=[
                     (keys.pool(op.team_id), offer.e164, entry.model_dump_json()),
-                    (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(quote.charges())),
+                    (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(quote.charges(), op.provider)),
                 ],
                 deletes=[(keys.holds(op.team_id), op.id)],  # the reservation becomes spend
                 audit=quote_fields(

@@ -1,8 +1,11 @@
-"""Search: every chosen provider asked concurrently, each under its own timeout.
+"""Search: every chosen provider asked concurrently, each under its own timeout, compared fairly.
 
-A provider that fails or times out becomes a one-line note; the others still answer.
-Results are merged cheapest monthly cost first (unknown cost last) and stored server-side
-(`SearchStore`) so the Buy buttons carry only an id.
+A provider that fails, times out or is skipped becomes a one-line note; the others still
+answer. The results are a comparison, not a truncation: the cheapest offer of every provider
+that answered comes first (by monthly cost converted into the team currency; unknown last),
+then everything else by converted cost. They are stored server-side (`SearchStore`) with the
+counts and notes, so the Buy buttons carry only an id and Previous / Next page through the
+stored search without asking any provider again; `--limit` is the page size.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot import keys
+from bot.budget import BudgetStore
 from bot.errors import BotError, StaleAction, StorageUnavailable
-from bot.models import Caller, Offer, SearchQuery, new_id
+from bot.keys import UnsafeKey
+from bot.models import Caller, Frozen, Offer, RateTable, SearchQuery, new_id
 from bot.outcomes import SearchForm, Searching, SearchResults
 from bot.providers.base import NumberProvider
 from bot.providers.registry import ProviderSet
@@ -24,12 +30,13 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["SEARCH_TIMEOUT", "SEARCH_TTL", "SearchService", "SearchStore"]
+__all__ = ["SEARCH_TIMEOUT", "SEARCH_TTL", "SearchService", "SearchStore", "SearchSummary", "fair_merge"]
 
 log = logging.getLogger(__name__)
 
 SEARCH_TIMEOUT = 8.0
 SEARCH_TTL = 30 * 60  # search results older than this are stale: search again
+PER_PROVIDER = 10  # offers asked of each provider at least; `--limit` is only the page size
 MAX_RUNNING = 3  # searches one user may have in flight, so nobody holds every provider connection
 RUNNING_WINDOW_MS = 60_000  # a search that never said it finished (its process died) stops counting
 
@@ -60,32 +67,66 @@ class SearchStore:
     async def end(self, team_id: str, user_id: str, search_id: str) -> None:
         await self.redis.zrem(keys.searching(team_id, user_id), search_id)
 
-    async def save(self, team_id: str, offers: list[Offer], search_id: str | None = None) -> str:
-        search_id = search_id or new_id()
-        if offers:
-            key = keys.search(team_id, search_id)
-            # One round trip; not MULTI, which some Redis Cluster clients refuse.
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hset(key, mapping={str(i): offer.model_dump_json() for i, offer in enumerate(offers)})
-                pipe.expire(key, SEARCH_TTL)
-                await pipe.execute()
-        return search_id
+    async def save(self, team_id: str, search_id: str, offers: list[Offer], summary: SearchSummary) -> None:
+        key = keys.search(team_id, search_id)
+        fields = {str(i): offer.model_dump_json() for i, offer in enumerate(offers)}
+        # One round trip; not MULTI, which some Redis Cluster clients refuse.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={**fields, "summary": summary.model_dump_json()})
+            pipe.expire(key, SEARCH_TTL)
+            await pipe.execute()
 
     async def offer(self, team_id: str, search_id: str, index: str) -> Offer | None:
         raw = await self.redis.hget(keys.search(team_id, search_id), index)
         return Offer.model_validate_json(raw) if raw else None
 
+    async def page(
+        self, team_id: str, search_id: str, first: int, size: int
+    ) -> tuple[SearchSummary, list[Offer]] | None:
+        """One page of a stored search, read without touching its expiry; None once it expired."""
+        fields = ["summary", *(str(i) for i in range(first, first + size))]
+        raw = await self.redis.hmget(keys.search(team_id, search_id), fields)
+        if raw[0] is None:
+            return None
+        return SearchSummary.model_validate_json(raw[0]), [Offer.model_validate_json(r) for r in raw[1:] if r]
 
-def _sort_key(offer: Offer) -> tuple[int, Decimal, str]:
-    if offer.monthly is None:
-        return (1, Decimal(0), offer.e164)
-    return (0, offer.monthly.amount, offer.e164)
+
+class SearchSummary(Frozen):
+    """What a stored search was, for every page of it."""
+
+    query: SearchQuery
+    total: int
+    counts: dict[str, int]  # offers per provider that answered
+    notes: tuple[str, ...]  # providers that failed, timed out or were skipped, and why
+    currency: str  # the team currency the offers were compared in
+    rates: RateTable
+
+
+def fair_merge(found: dict[str, list[Offer]], cost: Callable[[Offer], Decimal | None]) -> list[Offer]:
+    """Each provider's cheapest offer first, then the rest; by converted cost, unknown last."""
+
+    def key(offer: Offer) -> tuple[bool, Decimal, str, str]:
+        amount = cost(offer)
+        return (amount is None, amount or Decimal(0), offer.provider, offer.e164)
+
+    firsts = sorted((min(offers, key=key) for offers in found.values() if offers), key=key)
+    chosen = {id(o) for o in firsts}
+    rest = sorted((o for offers in found.values() for o in offers if id(o) not in chosen), key=key)
+    return firsts + rest
 
 
 class SearchService:
-    def __init__(self, *, providers: ProviderSet, searches: SearchStore, timeout: float = SEARCH_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        providers: ProviderSet,
+        searches: SearchStore,
+        budget: BudgetStore,
+        timeout: float = SEARCH_TIMEOUT,
+    ) -> None:
         self.providers = providers
         self.searches = searches
+        self.budget = budget
         self.timeout = timeout
 
     def form(self, caller: Caller) -> SearchForm:
@@ -108,8 +149,12 @@ class SearchService:
         async with asyncio.timeout(self.timeout):
             return await provider.search(query)
 
-    async def find(self, query: SearchQuery, only: str | None = None) -> tuple[list[Offer], list[str]]:
+    async def find(self, query: SearchQuery, only: str | None = None) -> tuple[dict[str, list[Offer]], list[str]]:
+        """Every provider's answer (up to PER_PROVIDER offers each, more when a page holds more),
+        and notes on the others."""
         names = [only] if only else list(self.providers)
+        each = max(query.limit, PER_PROVIDER)
+        asking = query.model_copy(update={"limit": each})
         notes: list[str] = []
         asked: list[NumberProvider] = []
         for name in names:
@@ -119,8 +164,8 @@ class SearchService:
                 notes.append(reason)
             else:
                 asked.append(provider)
-        results = await asyncio.gather(*(self._ask(p, query) for p in asked), return_exceptions=True)
-        offers: list[Offer] = []
+        results = await asyncio.gather(*(self._ask(p, asking) for p in asked), return_exceptions=True)
+        found: dict[str, list[Offer]] = {}
         for provider, result in zip(asked, results, strict=True):
             if isinstance(result, BotError):
                 notes.append(result.user_message)
@@ -133,9 +178,8 @@ class SearchService:
                 log.error("search failed", exc_info=result, extra={"provider": provider.name, "ref": ref})
                 notes.append(f"{provider.label}: search failed unexpectedly (ref {ref})")
             else:
-                offers += result
-        offers.sort(key=_sort_key)
-        return offers[: query.limit], notes
+                found[provider.name] = result[:each]
+        return found, notes
 
     async def admit(self, caller: Caller) -> str:
         """Let a search start (before the ack), or say why not; its id, to pass to `run`."""
@@ -149,17 +193,61 @@ class SearchService:
     async def run(
         self, caller: Caller, query: SearchQuery, only: str | None = None, *, search_id: str | None = None
     ) -> SearchResults:
-        """Search (after the ack); a search admitted with `admit` stops counting when it ends."""
+        """Search (after the ack) and answer with the first page; a search admitted with `admit`
+        stops counting when it ends."""
+        search_id = search_id or new_id()
         try:
-            offers, notes = await self.find(query, only)
-            search_id = await self.searches.save(caller.team_id, offers, search_id)
+            found, notes = await self.find(query, only)
+            currency = (await self.budget.settings(caller.team_id)).currency
+            rates = self.budget.rates
+
+            def cost(offer: Offer) -> Decimal | None:
+                converted = rates.convert(offer.monthly, currency) if offer.monthly else None
+                return converted.money.amount if converted else None
+
+            offers = fair_merge(found, cost)
+            summary = SearchSummary(
+                query=query,
+                total=len(offers),
+                counts={name: len(found[name]) for name in sorted(found)},
+                notes=tuple(notes),
+                currency=currency,
+                rates=rates.table,
+            )
+            await self.searches.save(caller.team_id, search_id, offers, summary)
         finally:
-            if search_id is not None:
-                await self.searches.end(caller.team_id, caller.user_id, search_id)
+            await self.searches.end(caller.team_id, caller.user_id, search_id)
+        return self._results(search_id, summary, offers[: query.limit], page=0)
+
+    async def page(self, caller: Caller, ref: str) -> SearchResults:
+        """Previous / Next: another page of the stored search; no provider is asked again."""
+        search_id, _, raw_page = ref.partition(":")
+        page = int(raw_page) if raw_page.isdigit() else 0
+        try:
+            stored = await self.searches.page(caller.team_id, search_id, 0, 0)
+            if stored is not None:  # the page size is the search's --limit
+                size = stored[0].query.limit
+                stored = await self.searches.page(caller.team_id, search_id, page * size, size)
+        except UnsafeKey:  # a forged value names no search of ours
+            stored = None
+        if stored is None:
+            raise StaleAction("These search results have expired; run the search again.")
+        summary, offers = stored
+        return self._results(search_id, summary, offers, page=page, turned=True)
+
+    def _results(
+        self, search_id: str, summary: SearchSummary, offers: list[Offer], *, page: int, turned: bool = False
+    ) -> SearchResults:
         return SearchResults(
-            query=query,
+            query=summary.query,
             offers=tuple(offers),
-            notes=tuple(notes),
+            notes=summary.notes,
             search_id=search_id,
+            page=page,
+            total=summary.total,
+            counts=summary.counts,
+            currency=summary.currency,
+            rates=summary.rates,
+            turned=turned,
             simulated=self.providers.simulated_names,
         )

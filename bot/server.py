@@ -108,6 +108,9 @@ async def serve(settings: Settings) -> None:
         handler = AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
         await handler.connect_async()
     reconciler = asyncio.create_task(services.reconciler.run_forever(), name="reconciler")
+    rates = asyncio.create_task(
+        services.rates.keep_fresh(services.redis, services.http, settings.rates_url or None), name="rates"
+    )
     log.info(
         "numberbot started",
         extra={
@@ -130,6 +133,7 @@ async def serve(settings: Settings) -> None:
     if handler is not None:
         await handler.close_async()
     reconciler.cancel()
+    rates.cancel()
     if not await services.lifecycle.drain(DRAIN_SECONDS):
         log.warning(
             "work still running at shutdown; leaving it in flight for another process",

@@ -27,6 +27,7 @@ from bot.pool import PoolService, PoolStore
 from bot.providers.base import NumberProvider
 from bot.providers.registry import ProviderSet, build_providers
 from bot.purchases import PurchaseService, QuoteStore
+from bot.rates import Rates
 from bot.reconciler import Reconciler
 from bot.releases import IntentStore, ReleaseService
 from bot.search import SearchService, SearchStore
@@ -47,6 +48,7 @@ class Services:
     http: httpx.AsyncClient
     slack: AsyncWebClient
     providers: ProviderSet
+    rates: Rates
     roles: RoleStore
     pool: PoolService
     journal: Journal
@@ -82,6 +84,7 @@ def build_services(
     slack: AsyncWebClient,
     providers: Mapping[str, NumberProvider] | None = None,
     worker: str | None = None,
+    rates: Rates | None = None,
 ) -> Services:
     enabled = ProviderSet(providers) if providers is not None else build_providers(settings, http=http, redis=redis)
     roles = RoleStore(redis, bootstrap_admins=settings.bot_admins)
@@ -89,11 +92,12 @@ def build_services(
     searches = SearchStore(redis)
     quotes = QuoteStore(redis)
     journal = Journal(redis, worker=worker)
-    budget = BudgetStore(redis)
+    rates = rates or Rates()
+    budget = BudgetStore(redis, rates=rates, default_currency=settings.default_currency)
     marks = NumberMarks(redis)
     audit = AuditLog(redis)
     notifier = Notifier(slack)
-    search = SearchService(providers=enabled, searches=searches)
+    search = SearchService(providers=enabled, searches=searches, budget=budget)
     purchases = PurchaseService(
         providers=enabled,
         searches=searches,
@@ -123,6 +127,7 @@ def build_services(
         http=http,
         slack=slack,
         providers=enabled,
+        rates=rates,
         roles=roles,
         pool=pool,
         journal=journal,

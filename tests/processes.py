@@ -19,7 +19,10 @@ from tests.redis_server import free_port
 __all__ = ["SECRET", "bot_process"]
 
 SECRET = "process-signing-secret"
-_OURS = ("SLACK", "REDIS", "BOT_", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "SANDBOX", "APPROVALS", "QUOTE", "PORT")
+_OURS = (
+    "SLACK", "REDIS", "BOT_", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "SANDBOX", "APPROVALS", "QUOTE", "PORT",
+    "RATES", "DEFAULT_CURRENCY",
+)  # fmt: skip
 
 
 @asynccontextmanager
@@ -36,6 +39,7 @@ async def bot_process(
             "SLACK_API_URL": stub.api_url,
             "REDIS_URL": redis_url,
             "BOT_ADMINS": "U0ADMIN",
+            "RATES_URL": "",  # no fetching the ECB's rates from a test: the bundled ones do
             **extra,
         }
     )

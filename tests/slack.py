@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.console import payloads
 from bot.console.slack_stub import Call, SlackStub
 from bot.providers.base import NumberProvider
+from bot.rates import Rates
 from bot.server import create_app, web_app
 from bot.services import Services, build_services, slack_client
 from bot.store import RedisClient
@@ -169,6 +170,7 @@ async def start_bot(
     providers: dict[str, NumberProvider] | None = None,
     http: httpx.AsyncClient | None = None,
     worker: str | None = None,
+    rates: Rates | None = None,
 ) -> BotUnderTest:
     slack = slack_client(settings.model_copy(update={"slack_api_url": stub.api_url}), token="xoxb-test-token")
     services = build_services(
@@ -178,6 +180,7 @@ async def start_bot(
         slack=slack,
         providers=providers,
         worker=worker,
+        rates=rates,
     )
     bolt = create_app(services, signing_secret=SIGNING_SECRET)
     client = TestClient(TestServer(web_app(bolt, services)))

@@ -55,6 +55,13 @@ async def confirm_button(bot: BotUnderTest, user: str, index: int) -> str:
     return str(confirm["value"])
 
 
+def usd_hold(bot: BotUnderTest) -> BudgetHold:
+    """What a 3.00 USD purchase holds, as the purchase service builds it."""
+    rates = bot.services.budget.rates
+    entry = json.dumps({"provider": "fake", "charges": [["3.00", "USD"]]})
+    return BudgetHold(entry=entry, month=month_of(), currency="USD", factors=rates.factors("USD"))
+
+
 async def until_held(redis: Redis) -> None:
     """Wait until a purchase in flight holds its cost (the provider is still working on it)."""
     for _ in range(200):
@@ -107,7 +114,7 @@ async def test_two_purchases_confirmed_together_fit_the_budget_only_once(
     refused = next(bot.last(k) for k in ("a", "b") if "bought" not in bot.last(k).text)
     assert "Approval needed" in refused.text
     assert bot.buttons(refused, ids.REQUEST_APPROVAL), "the other buyer is offered Request approval"
-    assert await spent(real_redis) == [[["2.00", "USD"], ["1.00", "USD"]]]
+    assert await spent(real_redis) == [{"provider": "fake", "charges": [["2.00", "USD"], ["1.00", "USD"]]}]
     assert await real_redis.hlen(keys.holds(TEAM)) == 0
 
 
@@ -193,7 +200,7 @@ async def test_a_purchase_resolved_after_a_crash_turns_its_hold_into_spend_or_gi
             started_at=now.replace(year=now.year - 1),  # past the grace period
             mark_first=True,
         )
-        hold = BudgetHold(entry=json.dumps([["3.00", "USD"]]), month=month_of())
+        hold = usd_hold(bot)
         raw = await real_redis.get(keys.quote(TEAM, quote.id))
         claimed = await journal.claim(
             op,
@@ -217,7 +224,7 @@ async def test_a_purchase_resolved_after_a_crash_turns_its_hold_into_spend_or_gi
     assert await bot.services.reconciler.run_once() == 1
     assert carrier.requests["buy"] == 0, "resolved by asking, never by buying again"
     assert await real_redis.hlen(keys.holds(TEAM)) == 0
-    assert await spent(real_redis) == [[["2.00", "USD"], ["1.00", "USD"]]]
+    assert await spent(real_redis) == [{"provider": "fake", "charges": [["2.00", "USD"], ["1.00", "USD"]]}]
 
 
 async def test_a_crash_before_the_number_was_marked_ends_the_purchase_without_asking_the_provider(
@@ -237,7 +244,7 @@ async def test_a_crash_before_the_number_was_marked_ends_the_purchase_without_as
         mark_first=True,
     )
     raw = await real_redis.get(keys.quote(TEAM, quote.id))
-    hold = BudgetHold(entry=json.dumps([["3.00", "USD"]]), month=month_of())
+    hold = usd_hold(bot)
     claim = await bot.services.journal.claim(
         op, source_key=keys.quote(TEAM, quote.id), expected=raw, guard_key=keys.pool(TEAM), guard="pooled", hold=hold
     )

@@ -29,13 +29,13 @@ def test_search_buy_list_forward_release_in_the_console() -> None:
         "\n".join(
             [
                 "/number search GB 20 --limit 2",
-                "1",
-                "3",
+                "1",  # Buy ([2] is the second Buy, [3] Next page)
+                "4",  # Confirm purchase
                 "/number list",
                 f"forward {number} +447400123456",
                 f"info {number}",
                 f"release {number}",
-                "5",
+                "6",
                 "y",
                 "/number list",
             ]
@@ -61,10 +61,10 @@ def test_the_search_form_and_acting_as_another_user() -> None:
 
 def test_approvals_in_the_console_acting_as_other_users() -> None:
     out = run_console(
-        "grant U0ALICE requester\ngrant U0BOB approver\n:as U0ALICE\n/number search GB --limit 1\n1\n2\n:as U0BOB\n4\n"
+        "grant U0ALICE requester\ngrant U0BOB approver\n:as U0ALICE\n/number search GB --limit 1\n1\n3\n:as U0BOB\n5\n"
     )
     assert "(posted to C0APPROVALS)" in out
     assert "Purchase approval requested" in out
-    assert "[4] Approve (primary)   [5] Deny (danger)" in out
+    assert "[5] Approve (primary)   [6] Deny (danger)" in out
     assert "approved your request: bought" in out
     assert "Approved by @U0BOB" in out

@@ -9,7 +9,7 @@ import pytest
 from bot import commands, grammar
 from bot.access import need_for
 from bot.errors import InputError
-from bot.models import Feature, Money, NumberType, Role
+from bot.models import Feature, NumberType, Role
 
 PROVIDERS = ("sandbox", "vonage")
 
@@ -135,12 +135,16 @@ def test_budget_forms() -> None:
     both = parse("budget 500 --auto-approve 20")
     assert isinstance(both, commands.Budget)
     assert need(both) is Role.admin
-    assert both.budget == Money(amount=Decimal("500"), currency="USD")
-    assert both.auto_approve == Money(amount=Decimal("20"), currency="USD")
+    assert both.budget == commands.Amount(value=Decimal("500"))  # in the team currency
+    assert both.auto_approve == commands.Amount(value=Decimal("20"))
     euros = parse("budget 19.99 EUR --auto-approve 5 GBP")
     assert isinstance(euros, commands.Budget)
-    assert euros.budget == Money(amount=Decimal("19.99"), currency="EUR")
-    assert euros.auto_approve == Money(amount=Decimal("5"), currency="GBP")
+    assert euros.budget == commands.Amount(value=Decimal("19.99"), currency="EUR")
+    assert euros.auto_approve == commands.Amount(value=Decimal("5"), currency="GBP")
+    details = parse("budget details")
+    assert isinstance(details, commands.Budget)
+    assert details.details
+    assert need(details) is Role.viewer
     off = parse("budget off --auto-approve none")
     assert isinstance(off, commands.Budget)
     assert off.clear_budget

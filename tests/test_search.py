@@ -1,4 +1,5 @@
-"""Search across providers: concurrent, each under its own timeout, failures become notes."""
+"""Search across providers: concurrent, each under its own timeout, failures become notes, and
+merged fairly (each provider's cheapest first) by cost converted into the team currency."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import ClassVar
 
 from redis.asyncio import Redis
 
+from bot.budget import BudgetStore
 from bot.errors import ProviderUnavailable
-from bot.models import Money, NumberType, Offer, SearchQuery
+from bot.models import Caller, Money, NumberType, Offer, SearchQuery
 from bot.providers.base import BaseProvider, Capabilities
 from bot.providers.registry import ProviderSet
-from bot.search import SearchService, SearchStore
+from bot.search import SearchService, SearchStore, fair_merge
+from tests.rates import fixed_rates
 
 
 class Scripted(BaseProvider):
@@ -31,6 +34,7 @@ class Scripted(BaseProvider):
         self.name = name  # type: ignore[misc]
         self.label = name  # type: ignore[misc]
         self.prices = prices
+        self.currency = "USD"
         self.gate, self.opens, self.fail, self.hang = gate, opens, fail, hang
 
     async def search(self, query: SearchQuery) -> list[Offer]:
@@ -43,10 +47,19 @@ class Scripted(BaseProvider):
         if self.fail is not None:
             raise self.fail
         return [
-            Offer(provider=self.name, e164=f"+1415555{i:04d}", country="US", type=NumberType.local,
-                  monthly=Money(amount=Decimal(p), currency="USD") if p else None)
+            Offer(provider=self.name, e164=f"+1415{abs(hash(self.name)) % 1000:03d}{i:04d}", country="US",
+                  type=NumberType.local, monthly=Money(amount=Decimal(p), currency=self.currency) if p else None)
             for i, p in enumerate(self.prices)
         ]  # fmt: skip
+
+
+def service(redis: Redis, providers: dict[str, Scripted], **options: float) -> SearchService:
+    budget = BudgetStore(redis, rates=fixed_rates(), default_currency="USD")
+    return SearchService(providers=ProviderSet(providers), searches=SearchStore(redis), budget=budget, **options)
+
+
+def found(offers: dict[str, list[Offer]]) -> dict[str, list[str | None]]:
+    return {name: [str(o.monthly.amount) if o.monthly else None for o in got] for name, got in offers.items()}
 
 
 async def test_providers_are_asked_concurrently(redis: Redis) -> None:
@@ -54,38 +67,67 @@ async def test_providers_are_asked_concurrently(redis: Redis) -> None:
     a_started, b_started = asyncio.Event(), asyncio.Event()
     a = Scripted("a", ["2.00"], opens=a_started, gate=b_started)
     b = Scripted("b", ["1.00"], opens=b_started, gate=a_started)
-    service = SearchService(providers=ProviderSet({"a": a, "b": b}), searches=SearchStore(redis))
-    offers, notes = await asyncio.wait_for(service.find(SearchQuery(country="US")), 5)
-    assert [o.provider for o in offers] == ["b", "a"]
+    offers, notes = await asyncio.wait_for(service(redis, {"a": a, "b": b}).find(SearchQuery(country="US")), 5)
+    assert found(offers) == {"a": ["2.00"], "b": ["1.00"]}
     assert notes == []
 
 
-async def test_merged_cheapest_first_unknown_last_and_limited(redis: Redis) -> None:
-    service = SearchService(
-        providers=ProviderSet({"a": Scripted("a", ["3.00", None]), "b": Scripted("b", ["0.50", "2.00"])}),
-        searches=SearchStore(redis),
-    )
-    offers, _ = await service.find(SearchQuery(country="US", limit=3))
-    assert [str(o.monthly.amount) if o.monthly else None for o in offers] == ["0.50", "2.00", "3.00"]
+def test_the_fair_merge_puts_every_providers_cheapest_first() -> None:
+    def offers(name: str, prices: list[str | None]) -> list[Offer]:
+        return asyncio.run(Scripted(name, prices).search(SearchQuery(country="US")))
+
+    merged = fair_merge(
+        {"cheap": offers("cheap", ["0.10", "0.20", "0.30"]), "dear": offers("dear", ["5.00", "6.00"]),
+         "unpriced": offers("unpriced", [None, None])},
+        lambda o: o.monthly.amount if o.monthly else None,
+    )  # fmt: skip
+    shown = [(o.provider, str(o.monthly.amount) if o.monthly else None) for o in merged]
+    assert shown[:3] == [("cheap", "0.10"), ("dear", "5.00"), ("unpriced", None)], "one of each on top"
+    assert shown[3:] == [("cheap", "0.20"), ("cheap", "0.30"), ("dear", "6.00"), ("unpriced", None)]
+
+
+async def test_costs_are_compared_in_the_team_currency(redis: Redis) -> None:
+    euros = Scripted("euros", ["0.86"])  # 0.86 EUR = 0.946 USD
+    euros.currency = "EUR"
+    dollars = Scripted("dollars", ["0.95"])
+    pounds = Scripted("pounds", ["0.80"])  # 0.80 GBP = 1.035 USD
+    pounds.currency = "GBP"
+    nowhere = Scripted("nowhere", ["0.01"])  # no ECB rate: cannot be compared, so last
+    nowhere.currency = "XAU"
+    search = service(redis, {"dollars": dollars, "euros": euros, "pounds": pounds, "nowhere": nowhere})
+    results = await search.run(Caller(team_id="T1", user_id="U1"), SearchQuery(country="US"))
+    assert [o.provider for o in results.offers] == ["euros", "dollars", "pounds", "nowhere"]
+    assert results.currency == "USD"
+    assert results.counts == {"dollars": 1, "euros": 1, "nowhere": 1, "pounds": 1}
+
+
+async def test_pages_come_from_the_stored_search_without_asking_again(redis: Redis) -> None:
+    a, b = Scripted("a", ["1.00", "1.10", "1.20"]), Scripted("b", ["2.00", "2.10", "2.20"])
+    search = service(redis, {"a": a, "b": b})
+    caller = Caller(team_id="T1", user_id="U1")
+    first = await search.run(caller, SearchQuery(country="US", limit=2))
+    assert (first.total, first.pages) == (6, 3)
+    assert [o.provider for o in first.offers] == ["a", "b"]
+    a.fail = b.fail = AssertionError("paging must not ask a provider")
+    pages = [first, *[await search.page(caller, f"{first.search_id}:{n}") for n in (1, 2)]]
+    seen = [(o.provider, str(o.monthly.amount)) for p in pages for o in p.offers if o.monthly]
+    assert seen == [("a", "1.00"), ("b", "2.00"), ("a", "1.10"), ("a", "1.20"), ("b", "2.10"), ("b", "2.20")]
+    assert [p.first for p in pages] == [0, 2, 4]
 
 
 async def test_a_failing_or_slow_provider_is_a_note_while_others_answer(redis: Redis) -> None:
-    service = SearchService(
-        providers=ProviderSet(
-            {
-                "ok": Scripted("ok", ["1.00"]),
-                "down": Scripted(
-                    "down", [], fail=ProviderUnavailable("down", "search failed on down's side (HTTP 503)")
-                ),
-                "slow": Scripted("slow", [], hang=True),
-                "buggy": Scripted("buggy", [], fail=KeyError("secret-ish detail")),
-            }
-        ),
-        searches=SearchStore(redis),
+    search = service(
+        redis,
+        {
+            "ok": Scripted("ok", ["1.00"]),
+            "down": Scripted("down", [], fail=ProviderUnavailable("down", "search failed on down's side (HTTP 503)")),
+            "slow": Scripted("slow", [], hang=True),
+            "buggy": Scripted("buggy", [], fail=KeyError("secret-ish detail")),
+        },
         timeout=0.2,
     )
-    offers, notes = await service.find(SearchQuery(country="US"))
-    assert [o.provider for o in offers] == ["ok"]
+    offers, notes = await search.find(SearchQuery(country="US"))
+    assert list(offers) == ["ok"]
     assert "down: search failed on down's side (HTTP 503)" in notes
     assert "slow: no answer within 0.2 s" in notes
     buggy = next(n for n in notes if n.startswith("buggy"))
@@ -98,7 +140,6 @@ async def test_a_provider_that_does_not_sell_there_is_not_asked(redis: Redis) ->
         capabilities: ClassVar[Capabilities] = Capabilities(countries=frozenset({"US", "CA"}))
 
     na = NorthAmerica("na", ["1.00"], fail=AssertionError("must not be called"))
-    service = SearchService(providers=ProviderSet({"na": na}), searches=SearchStore(redis))
-    offers, notes = await service.find(SearchQuery(country="GB"))
-    assert offers == []
+    offers, notes = await service(redis, {"na": na}).find(SearchQuery(country="GB"))
+    assert offers == {}
     assert notes == ["na does not sell numbers in GB"]

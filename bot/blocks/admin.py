@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.blocks.common import Block, context, escape, fields, header, section
+from bot.blocks.money import cents, rate_note
 from bot.commands import USAGE
-from bot.models import Role
+from bot.models import Money, Role, Spend
 from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList
 from bot.replies import Reply
 
@@ -102,30 +103,50 @@ def audit_export(outcome: AuditExport) -> Reply:
     )
 
 
+def _or_no_rate(money: Money | None, spend: Spend, amounts: list[Money]) -> str:
+    if money is not None:
+        return cents(money)
+    return f"cannot be totalled: no exchange rate for {', '.join(spend.no_rate(amounts))}"
+
+
 def budget_view(outcome: BudgetStatus) -> Reply:
-    settings, spend = outcome.spend.settings, outcome.spend.month
-    currencies = sorted(set(settings.budgets) | set(spend.totals) | set(settings.auto_approve))
-    spend_lines = [
-        f"{spend.totals[c].display() if c in spend.totals else f'0.00 {c}'}"
-        + (f" of {settings.budgets[c].display()}" if c in settings.budgets else " (no budget)")
-        for c in currencies
-        if c in spend.totals or c in settings.budgets
-    ] or ["nothing spent, no budget set"]
-    if spend.unknown:
-        spend_lines.append(f"+ {spend.unknown} purchase(s) of unknown cost")
-    auto = ", ".join(m.display() for _, m in sorted(settings.auto_approve.items())) or "not set (no limit)"
-    budgets = ", ".join(m.display() for _, m in sorted(settings.budgets.items())) or "not set (no limit)"
-    held = ", ".join(m.display() for _, m in sorted(spend.held.items()))
-    if spend.in_flight:
-        reserved = f"{held or 'cost unknown'} by {spend.in_flight} purchase(s) in flight"
+    spend = outcome.spend
+    settings, month = spend.settings, spend.month
+    spent_amounts = [m for e in month.spent for m in e.charges]
+    held_amounts = [m for e in month.held for m in e.charges]
+    spent = _or_no_rate(spend.spent, spend, spent_amounts)
+    budget = settings.budget.display() if settings.budget else "not set (no limit)"
+    auto = settings.auto_approve.display() if settings.auto_approve else "not set (no limit)"
+    spent_line = spent + (f" of {settings.budget.display()}" if settings.budget else "")
+    if month.unknown:
+        spent_line += f" + {month.unknown} purchase(s) of unknown cost"
+    providers = spend.by_provider()
+    if providers:
+        shown = []
+        for name, (total, unknown) in providers.items():
+            known = cents(total) if total is not None else "no rate"
+            if unknown:
+                known = f"{known} + {unknown} of unknown cost" if total and total.amount else "unknown"
+            shown.append(f"{name} {known}")
+        spent_line += "\n" + " · ".join(shown)
+    if month.in_flight:
+        held = _or_no_rate(spend.held, spend, held_amounts) if held_amounts else "cost unknown"
+        reserved = f"{held} by {month.in_flight} purchase(s) in flight"
     else:
         reserved = "nothing: no purchase in flight"
     pairs = [
-        (f"Spent in {spend.month} (UTC)", "\n".join(spend_lines)),
+        (f"Spent in {month.month} (UTC)", spent_line),
         ("Reserved", reserved),
-        ("Monthly budget", budgets),
+        ("Monthly budget", budget),
         ("Auto-approve limit (monthly cost)", auto),
+        ("Team currency", settings.currency),
     ]
     title = "Budget updated" if outcome.changed else "Budget"
-    text = f"{title}: spent {'; '.join(spend_lines)}; reserved {reserved}; budget {budgets}; auto-approve {auto}"
-    return Reply(text=text, blocks=[header(title), fields(pairs)])
+    notes = [rate_note(spend)]
+    if outcome.details:
+        originals = ", ".join(m.display() for _, m in sorted(month.totals.items())) or "nothing spent"
+        notes.insert(0, f"Spent in original currencies: {originals}")
+    if outcome.note:
+        notes.insert(0, outcome.note)
+    text = f"{title}: spent {spent_line.splitlines()[0]}; reserved {reserved}; budget {budget}; auto-approve {auto}"
+    return Reply(text=text, blocks=[header(title), fields(pairs), context(*notes)])

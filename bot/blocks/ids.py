@@ -12,6 +12,8 @@ ASK_AGAIN = "nb_ask_again"
 RELEASE = "nb_release"
 RELEASE_CANCEL = "nb_release_cancel"
 LIST_PAGE = "nb_list_page"
+SEARCH_PREVIOUS = "nb_search_previous"  # two ids: action ids are unique within a block
+SEARCH_NEXT = "nb_search_next"
 
 SEARCH_MODAL = "nb_search_modal"
 DENY_MODAL = "nb_deny_modal"
@@ -29,3 +31,4 @@ ANY_TYPE = "any"
 # Block ids of messages whose buttons are looked up by block
 APPROVAL_BUTTONS = "nb_approval"
 LIST_NAV = "nb_list_nav"
+SEARCH_NAV = "nb_search_nav"

@@ -18,6 +18,7 @@ from bot.blocks.common import (
     type_text,
     when,
 )
+from bot.blocks.money import cents, with_team_currency
 from bot.models import Money, Quote, show_money
 from bot.outcomes import (
     Bought,
@@ -59,21 +60,17 @@ def confirm_label(quote: Quote) -> str:
 
 
 def spend_lines(charges: list[Money], spend: Spend) -> str:
-    """What this month's spend becomes, per currency, against the budget."""
+    """What this month's spend becomes, in the team currency, against the budget."""
     if not charges:
         return "cost unknown: this month's spend cannot be projected"
-    after = spend.month.after(charges)
-    lines = []
-    for currency, total in sorted(after.items()):
-        before = spend.month.totals.get(currency)
-        held = spend.month.held.get(currency)
-        budget = spend.settings.budgets.get(currency)
-        line = f"{before.display() if before else f'0.00 {currency}'}"
-        line += f" + {held.display()} in flight" if held else ""
-        line += f" → {total.display()}"
-        line += f" of {budget.display()} budget" if budget else " (no budget set)"
-        lines.append(line)
-    return "\n".join(lines)
+    before, held, after = spend.spent, spend.held, spend.after(charges)
+    if before is None or held is None or after is None:
+        recorded = [m for e in (*spend.month.spent, *spend.month.held) for m in e.charges]
+        missing = ", ".join(spend.no_rate([*charges, *recorded]))
+        return f"cannot be projected: there is no exchange rate for {missing}"
+    line = cents(before) + (f" + {cents(held)} in flight" if held.amount else "") + f" → {cents(after)}"
+    budget = spend.settings.budget
+    return line + (f" of {budget.display()} budget" if budget else " (no budget set)")
 
 
 def _confirmation(
@@ -86,8 +83,8 @@ def _confirmation(
         ("Number", f"{national_format(offer.e164)}\n`{offer.e164}`"),
         ("Provider", provider_text(offer.provider, simulated)),
         ("Type", f"{type_text(offer.type)} · {features_text(offer.features)}"),
-        ("Monthly", show_money(offer.monthly)),
-        ("Setup", show_money(offer.setup)),
+        ("Monthly", with_team_currency(offer.monthly, spend.currency, spend.rates)),
+        ("Setup", with_team_currency(offer.setup, spend.currency, spend.rates)),
         ("This month's spend", spend_lines(quote.charges(), spend)),
         ("Quote expires", when(quote.expires_at)),
     ]

@@ -9,6 +9,7 @@ from bot.blocks import ids
 from bot.blocks.common import (
     SANDBOX_NOTE,
     Block,
+    actions,
     button,
     context,
     features_text,
@@ -17,7 +18,8 @@ from bot.blocks.common import (
     section,
     type_text,
 )
-from bot.models import NumberType, Offer, SearchQuery, format_costs
+from bot.blocks.money import with_team_currency
+from bot.models import NumberType, Offer, RateTable, SearchQuery, format_costs
 from bot.outcomes import SearchForm, Searching, SearchResults
 from bot.phone import national_format
 from bot.replies import Reply
@@ -36,12 +38,23 @@ def _title(query: SearchQuery) -> str:
     return " · ".join(parts)
 
 
-def offer_line(offer: Offer, simulated: frozenset[str] = frozenset()) -> str:
+def offer_line(offer: Offer, simulated: frozenset[str], currency: str, rates: RateTable | None) -> str:
+    if rates is None:
+        costs = format_costs(offer.monthly, offer.setup)
+    else:
+        monthly = with_team_currency(offer.monthly, currency, rates, dated=False)
+        costs = f"{monthly}/month · setup {with_team_currency(offer.setup, currency, rates, dated=False)}"
     return (
         f"*{national_format(offer.e164)}*  `{offer.e164}`\n"
         f"{provider_text(offer.provider, simulated)} · {type_text(offer.type)} · {features_text(offer.features)}\n"
-        f"{format_costs(offer.monthly, offer.setup)}"
+        f"{costs}"
     )
+
+
+def _found(outcome: SearchResults) -> str:
+    """`40 found: vonage 10, azure 10, …`"""
+    each = ", ".join(f"{name} {count}" for name, count in outcome.counts.items())
+    return f"{outcome.total} found" + (f": {each}" if len(outcome.counts) > 1 else "")
 
 
 def searching(outcome: Searching) -> Reply:
@@ -49,20 +62,35 @@ def searching(outcome: Searching) -> Reply:
 
 
 def search_results(outcome: SearchResults) -> Reply:
-    """Replaces the "Searching…" acknowledgement."""
+    """A page of results; the first replaces the "Searching…" acknowledgement, the others the page before."""
     query, offers, simulated = outcome.query, outcome.offers, outcome.simulated
-    blocks: list[Block] = [header(_title(query))]
-    for index, offer in enumerate(offers):
-        blocks.append(section(offer_line(offer, simulated), button("Buy", ids.BUY, f"{outcome.search_id}:{index}")))
+    blocks: list[Block] = [header(f"{_title(query)}: {_found(outcome)}"[:150])]
+    for index, offer in enumerate(offers, start=outcome.first):
+        line = offer_line(offer, simulated, outcome.currency, outcome.rates)
+        blocks.append(section(line, button("Buy", ids.BUY, f"{outcome.search_id}:{index}")))
     if not offers:
         blocks.append(section("No numbers matched. Try another pattern, type or provider."))
     extra = list(outcome.notes)
+    converted = outcome.rates is not None and any(
+        m.currency != outcome.currency for o in offers for m in (o.monthly, o.setup) if m is not None
+    )
+    if converted and outcome.rates is not None:
+        extra.append(f"≈ amounts in {outcome.currency} at the ECB rate of {outcome.rates.day.isoformat()}.")
     if any(o.provider in simulated for o in offers):
         extra.append(SANDBOX_NOTE)
+    if outcome.pages > 1:
+        extra.append(f"Page {outcome.page + 1} of {outcome.pages}")
     if extra:
         blocks.append(context(*extra))
+    nav = []
+    if outcome.page > 0:
+        nav.append(button("◀ Previous", ids.SEARCH_PREVIOUS, f"{outcome.search_id}:{outcome.page - 1}"))
+    if outcome.page < outcome.pages - 1:
+        nav.append(button("Next ▶", ids.SEARCH_NEXT, f"{outcome.search_id}:{outcome.page + 1}"))
+    if nav:
+        blocks.append(actions(*nav, block_id=ids.SEARCH_NAV))
     lines = [f"{o.e164} ({provider_text(o.provider, simulated)}) {format_costs(o.monthly, o.setup)}" for o in offers]
-    text = f"{_title(query)}: {len(offers)} found" + ("\n" + "\n".join(lines) if lines else "")
+    text = f"{_title(query)}: {_found(outcome)}" + ("\n" + "\n".join(lines) if lines else "")
     if outcome.notes:
         text += "\n" + "\n".join(outcome.notes)
     return Reply(text=text, blocks=blocks, replace_original=True)

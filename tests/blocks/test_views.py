@@ -9,8 +9,22 @@ from decimal import Decimal
 from bot import outcomes
 from bot.blocks import MESSAGES, VIEWS, ids, render, render_view
 from bot.blocks.purchase import confirm_label
-from bot.budget import BudgetSettings, MonthSpend
-from bot.models import Feature, Money, NumberType, Offer, PoolEntry, PoolItem, Quote, Role, SearchQuery, utcnow
+from bot.models import (
+    BudgetSettings,
+    Entry,
+    Feature,
+    Money,
+    MonthSpend,
+    NumberType,
+    Offer,
+    PoolEntry,
+    PoolItem,
+    Quote,
+    Role,
+    SearchQuery,
+    Spend,
+    utcnow,
+)
 from bot.outcomes import (
     AuditLatest,
     BudgetStatus,
@@ -22,9 +36,9 @@ from bot.outcomes import (
     Requoted,
     SearchForm,
     SearchResults,
-    Spend,
 )
 from bot.replies import Reply, slack_args
+from tests.rates import FIXED
 
 SANDBOX = frozenset({"sandbox"})
 
@@ -73,7 +87,9 @@ def results(offers: list[Offer], notes: tuple[str, ...] = (), *, limit: int = 10
 
 
 def spend(settings: BudgetSettings | None = None, month: MonthSpend | None = None) -> Spend:
-    return Spend(settings=settings or BudgetSettings(), month=month or MonthSpend(month="2026-11"))
+    return Spend(
+        settings=settings or BudgetSettings(currency="USD"), month=month or MonthSpend(month="2026-11"), rates=FIXED
+    )
 
 
 def test_every_outcome_has_exactly_one_renderer() -> None:
@@ -134,7 +150,8 @@ def test_confirmation_button_names_the_cost() -> None:
         Quoted(
             quote=q,
             spend=spend(
-                BudgetSettings(budgets={"USD": usd("10")}), MonthSpend(month="2026-11", totals={"USD": usd("3")})
+                BudgetSettings(currency="USD", budget=usd("10")),
+                MonthSpend(month="2026-11", spent=(Entry(provider="vonage", charges=(usd("3"),)),)),
             ),
         )
     )
@@ -209,15 +226,26 @@ def test_help_depends_on_role() -> None:
     assert "search" not in text(None)
 
 
-def test_budget_view_keeps_currencies_apart() -> None:
+def test_budget_view_totals_in_the_team_currency_per_provider_with_the_rate_date() -> None:
+    eur = Money(amount=Decimal("3"), currency="EUR")
     month = MonthSpend(
-        month="2026-11", totals={"USD": usd("5"), "EUR": Money(amount=Decimal("3"), currency="EUR")}, unknown=1
+        month="2026-11",
+        spent=(
+            Entry(provider="vonage", charges=(eur,)),
+            Entry(provider="azure", charges=(usd("5"),)),
+            Entry(provider="kazoo"),
+        ),
+        held=(Entry(provider="azure", charges=(usd("1.50"),)),),
     )
-    reply = render(BudgetStatus(spend=spend(BudgetSettings(budgets={"USD": usd("100")}), month)))
+    settings = BudgetSettings(currency="USD", budget=usd("100"))
+    reply = render(BudgetStatus(spend=spend(settings, month), details=True))
     text = json.dumps(reply.blocks)
-    assert "5.00 USD of 100.00 USD" in text
-    assert "3.00 EUR (no budget)" in text
-    assert "unknown cost" in text
+    assert "8.30 USD of 100.00 USD" in text  # 5 USD + 3 EUR (3.30 USD)
+    assert "azure 5.00 USD · kazoo unknown · vonage 3.30 USD" in reply.blocks[1]["fields"][0]["text"]
+    assert "1.50 USD by 1 purchase(s) in flight" in text
+    assert "1 purchase(s) of unknown cost" in text
+    assert "ECB rate of 2026-10-30" in text
+    assert "Spent in original currencies: 3.00 EUR, 5.00 USD" in text
 
 
 def test_audit_view_handles_no_entries() -> None:

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.blocks import ids
 from bot.budget import month_of
-from bot.models import Quote
+from bot.models import Money, Quote
 from tests.fakes import FakeCarrier, Recorder
 from tests.handlers.test_commands import buy_sandbox_number, grant
 from tests.slack import ADMIN, TEAM, BotUnderTest
@@ -63,7 +63,12 @@ async def test_confirm_buys_records_pool_spend_and_audit(bot: BotUnderTest, redi
     assert json.loads(pool[quote.offer.e164])["bought_by"] == ADMIN
     spend = await redis.hgetall(keys.spend(TEAM, month_of()))
     assert spend == {
-        quote_id: json.dumps([[str(quote.offer.monthly.amount), "USD"], [str(quote.offer.setup.amount), "USD"]])
+        quote_id: json.dumps(
+            {
+                "provider": "sandbox",
+                "charges": [[str(quote.offer.monthly.amount), "USD"], [str(quote.offer.setup.amount), "USD"]],
+            }
+        )
     }
     (entry,) = await redis.xrevrange(keys.audit(TEAM), count=1)
     assert entry[1]["action"] == "buy"
@@ -252,7 +257,7 @@ async def test_charges_are_shown_and_only_the_second_click_accepts_them(make_bot
     assert carrier.accepted == [None, carrier.charges]
     assert "bought" in bot.last("charges2").text
     spend = await redis.hgetall(keys.spend(TEAM, month_of()))
-    assert json.loads(spend[confirm["value"]]) == [["2.00", "USD"], ["1.00", "USD"], ["4.50", "USD"]]
+    assert json.loads(spend[confirm["value"]])["charges"] == [["2.00", "USD"], ["1.00", "USD"], ["4.50", "USD"]]
 
 
 async def test_release_needs_the_danger_confirmation_then_leaves_the_pool(
@@ -293,13 +298,20 @@ async def test_release_is_for_admins_only(bot: BotUnderTest, sandbox: Recorder) 
     assert sandbox.count("release") == 0
 
 
-async def test_spend_is_summed_per_currency_never_across(bot: BotUnderTest, redis: Redis) -> None:
+async def test_spend_keeps_its_own_currencies_and_is_totalled_in_the_team_currency(
+    bot: BotUnderTest, redis: Redis
+) -> None:
     await buy_sandbox_number(bot, "GB")
     await buy_sandbox_number(bot, "US")
-    ack = await bot.command("budget")
-    assert "GBP" in ack.body
-    assert "USD" in ack.body
     stored = await redis.hgetall(keys.spend(TEAM, month_of()))
-    currencies = {c for raw in stored.values() for _, c in json.loads(raw)}
-    assert currencies == {"GBP", "USD"}
-    assert all(Decimal(a) >= 0 for raw in stored.values() for a, _ in json.loads(raw))
+    charges = [c for raw in stored.values() for c in json.loads(raw)["charges"]]
+    assert {currency for _, currency in charges} == {"GBP", "USD"}
+    assert all(Decimal(a) >= 0 for a, _ in charges)
+    total = bot.services.budget.rates.convert  # the same ECB rates the bot used
+    expected = sum(
+        (total(Money(amount=Decimal(a), currency=c), "USD").money.amount for a, c in charges),  # type: ignore[union-attr]
+        Decimal(0),
+    )
+    ack = await bot.command("budget details")
+    assert f"spent {expected.quantize(Decimal('0.01'))} USD" in ack.text
+    assert "GBP" in ack.body, "the original amounts, on request"

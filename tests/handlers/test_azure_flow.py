@@ -118,7 +118,9 @@ async def test_buy_reserves_the_number_then_confirm_follows_the_purchase_operati
     assert entry.monthly is not None
     assert (entry.monthly.amount, entry.monthly.currency, entry.setup) == (Decimal("2.00"), "USD", None)
     spend = await redis.hgetall(keys.spend(TEAM, month_of()))
-    assert list(spend.values()) == [json.dumps([["2.0", "USD"]])], "Azure's JSON number, kept exact"
+    assert list(spend.values()) == [json.dumps({"provider": "azure", "charges": [["2.0", "USD"]]})], (
+        "Azure's JSON number, kept exact"
+    )
 
 
 async def test_list_follows_next_links_and_joins_the_pool(

@@ -136,7 +136,7 @@ async def test_buy_with_confirmation_shows_monthly_and_setup_cost_and_buys_once(
     assert (entry.monthly.amount, entry.monthly.currency) == (Decimal("1.25"), "USD")
     assert (entry.setup.amount, entry.setup.currency) == (Decimal("1.00"), "USD")
     spend = await redis.hgetall(keys.spend(TEAM, month_of()))
-    (charges,) = [json.loads(v) for v in spend.values()]
+    (charges,) = [json.loads(v)["charges"] for v in spend.values()]
     assert [(Decimal(amount), currency) for amount, currency in charges] == [
         (Decimal("1.25"), "USD"),
         (Decimal("1.00"), "USD"),

@@ -151,7 +151,7 @@ async def test_buy_with_charges_shows_them_and_only_the_second_click_accepts_the
     assert accepting == [{"data": {}, "accept_charges": True}], "accepted exactly once, by the second click"
     assert NUMBER in account.owned
     spend = await redis.hgetall(keys.spend(TEAM, month_of()))
-    ((amount, currency),) = json.loads(spend[accept["value"]])
+    ((amount, currency),) = json.loads(spend[accept["value"]])["charges"]
     assert (Decimal(amount), currency) == (Decimal("3.50"), "USD"), "the accepted charges count as this month's spend"
 
 

@@ -106,7 +106,7 @@ async def test_buy_with_confirmation_buys_once_at_vonage(
     assert (entry.monthly.amount, entry.monthly.currency) == (Decimal("0.95"), "EUR")
     assert entry.setup is None
     spend = await redis.hgetall(keys.spend(TEAM, month_of()))
-    assert list(spend.values()) == [json.dumps([["0.95", "EUR"]])]
+    assert list(spend.values()) == [json.dumps({"provider": "vonage", "charges": [["0.95", "EUR"]]})]
 
 
 async def test_list_joins_the_pool_with_vonage_account_numbers(
