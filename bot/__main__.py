@@ -1,4 +1,9 @@
-"""`python -m bot` serves Slack; `python -m bot console` runs the local console."""
+"""`python -m bot` serves Slack; `python -m bot console [--allow-real-providers]` runs the local console.
+
+The console makes its operator an admin, so with real provider credentials configured it would
+buy for real from a terminal: it refuses to start then, unless told it may, and says which
+providers are real.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,16 @@ import sys
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
 
-USAGE = "usage: python -m bot [console]"
+USAGE = "usage: python -m bot [serve | console [--allow-real-providers]]"
+ALLOW_REAL = "--allow-real-providers"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args not in ([], ["console"], ["serve"]):
+    if args not in ([], ["serve"], ["console"], ["console", ALLOW_REAL]):
         print(USAGE, file=sys.stderr)
         return 2
-    console = args == ["console"]
+    console = args[:1] == ["console"]
     try:
         settings = load_settings("console" if console else "http")
     except ConfigError as exc:
@@ -25,10 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     if console:
         import logging
 
-        from bot.console import run_console
+        from bot.console import RealProvidersRefused, run_console
 
         setup_logging(settings.secrets(), json_lines=False, level=logging.WARNING)
-        return asyncio.run(run_console(settings))
+        try:
+            return asyncio.run(run_console(settings, allow_real=ALLOW_REAL in args))
+        except RealProvidersRefused as exc:
+            print(f"numberbot: console: {exc}", file=sys.stderr)
+            return 2
     from bot.server import serve
 
     setup_logging(settings.secrets())

@@ -16,6 +16,15 @@ from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, 
 
 __all__ = ["AdminService"]
 
+# What a spreadsheet reads as the start of a formula (=HYPERLINK(…), +cmd|…, @SUM(…)), tab and CR
+# included (OWASP's CSV injection list). defusedcsv misses tab and CR, so this is kept here.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_cell(value: str) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs: a leading apostrophe when needed."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
 
 class AdminService:
     def __init__(self, *, roles: RoleStore, audit: AuditLog, budget: BudgetStore) -> None:
@@ -55,14 +64,15 @@ class AdminService:
         return AuditLatest(entries=tuple(await self.audit.latest(caller.team_id, count)))
 
     async def export_audit(self, caller: Caller) -> AuditExport:
-        """The whole log as CSV."""
+        """The whole log as CSV, every cell neutralised for spreadsheets (names are user-typed)."""
         entries = await self.audit.everything(caller.team_id)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["time_utc", "actor", "action", "number", "provider", "cost", "outcome", "detail"])
         for e in entries:
             at = e.at.isoformat(timespec="seconds")
-            writer.writerow([at, e.actor, e.action, e.number, e.provider, e.cost, e.outcome, e.detail])
+            row = [at, e.actor, e.action, e.number, e.provider, e.cost, e.outcome, e.detail]
+            writer.writerow([_spreadsheet_cell(cell) for cell in row])
         name = f"numberbot-audit-{caller.team_id}-{utcnow():%Y%m%d-%H%M}.csv"
         return AuditExport(entries=len(entries), csv=buffer.getvalue(), filename=name)
 

@@ -8,6 +8,7 @@ never echoing the value (it may be a secret).
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -20,6 +21,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.phone import normalise_country
+from bot.redact import basic_credential
 
 __all__ = ["ConfigError", "Mode", "Settings", "load_settings"]
 
@@ -51,6 +55,25 @@ def _http_url(value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http(s) URL")
     return value.rstrip("/")
+
+
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _provider_url(value: str | None) -> str | None:
+    """A provider's base URL: credentials travel to it, so https unless the host is loopback."""
+    checked = _http_url(value)
+    if checked is not None and urlsplit(checked).scheme != "https" and not _loopback(urlsplit(checked).hostname):
+        raise ValueError("must be https:// (plain http only to a loopback host such as 127.0.0.1)")
+    return checked
 
 
 class Settings(BaseSettings):
@@ -100,7 +123,29 @@ class Settings(BaseSettings):
     default_currency: str = "USD"
     rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip"
 
-    @field_validator("redis_cluster_nodes", "redis_sentinels", "bot_admins", mode="before")
+    # Forwarding: destination countries (ISO 3166 alpha-2); empty = any country
+    forward_countries: CommaList = ()
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "vonage_api_key",
+        "vonage_api_secret",
+        "azure_communication_connection_string",
+        "flowroute_access_key",
+        "flowroute_secret_key",
+        "kazoo_api_key",
+    )
+    @classmethod
+    def _not_blank(cls, value: str | SecretStr | None) -> str | SecretStr | None:
+        """A credential set to nothing would pass the start and fail every request: refuse it."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is not None and not raw.strip():
+            raise ValueError("is set but empty")
+        return value
+
+    @field_validator("redis_cluster_nodes", "redis_sentinels", "bot_admins", "forward_countries", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> tuple[str, ...]:
         return _split(value)
@@ -121,6 +166,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not a Slack user id (U…)")
         return value
 
+    @field_validator("forward_countries")
+    @classmethod
+    def _countries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = []
+        for item in value:
+            code = normalise_country(item)
+            if code is None:
+                hint = " (use GB for the United Kingdom)" if item.upper() == "UK" else ""
+                raise ValueError(f"{item!r} is not an ISO 3166 country code{hint}")
+            codes.append(code)
+        return tuple(dict.fromkeys(codes))
+
     @field_validator("approvals_channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
@@ -138,7 +195,7 @@ class Settings(BaseSettings):
     @field_validator("vonage_base_url", "flowroute_base_url", "kazoo_base_url")
     @classmethod
     def _base_urls(cls, value: str | None) -> str | None:
-        return _http_url(value or None)
+        return _provider_url(value or None)
 
     @field_validator("default_currency")
     @classmethod
@@ -181,11 +238,16 @@ class Settings(BaseSettings):
         fields = parse_connection_string(value.get_secret_value())
         if "endpoint" not in fields or "accesskey" not in fields:
             raise ValueError("must look like endpoint=https://…;accesskey=…")
-        _http_url(fields["endpoint"])
         try:
-            base64.b64decode(fields["accesskey"], validate=True)
+            _provider_url(fields["endpoint"])
+        except ValueError as exc:
+            raise ValueError(f"its endpoint {exc}") from None
+        try:
+            key = base64.b64decode(fields["accesskey"], validate=True)
         except ValueError:
-            raise ValueError("its accesskey must be the base64 key from the Azure portal") from None
+            key = b""
+        if not key:
+            raise ValueError("its accesskey must be the base64 key from the Azure portal")
         return value
 
     @model_validator(mode="after")
@@ -242,7 +304,7 @@ class Settings(BaseSettings):
         return self.redis_url or "redis://localhost:6379/0"
 
     def secrets(self) -> list[str]:
-        """Every secret value, so log redaction can scrub them wherever they appear."""
+        """Every secret value (and HTTP Basic's encoding of each key pair), for log scrubbing."""
         values = [
             self.slack_bot_token,
             self.slack_signing_secret,
@@ -253,6 +315,8 @@ class Settings(BaseSettings):
             self.kazoo_api_key,
         ]
         found = [v.get_secret_value() for v in values if v is not None]
+        pairs = [(self.vonage_api_key, self.vonage_api_secret), (self.flowroute_access_key, self.flowroute_secret_key)]
+        found += [basic_credential(key, secret.get_secret_value()) for key, secret in pairs if key and secret]
         if self.azure_communication_connection_string is not None:
             parsed = parse_connection_string(self.azure_communication_connection_string.get_secret_value())
             found.append(parsed.get("accesskey", ""))
@@ -260,7 +324,7 @@ class Settings(BaseSettings):
             password = urlsplit(self.redis_url).password
             if password:
                 found.append(password)
-        return [s for s in found if len(s) >= 6]
+        return [s for s in found if s.strip()]
 
 
 def parse_connection_string(raw: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "BotError",
     "ChargesRequired",
+    "DestinationRefused",
     "InputError",
     "NotFound",
     "NotSupported",
@@ -39,6 +40,10 @@ class BotError(Exception):
 
 class InputError(BotError):
     """Bad input: the message is the usage line for the subcommand."""
+
+
+class DestinationRefused(BotError):
+    """A forwarding (or messaging) destination the rules refuse: its type, or FORWARD_COUNTRIES."""
 
 
 class PermissionDenied(BotError):

@@ -34,6 +34,7 @@ from bot.commands import (
 )
 from bot.errors import InputError
 from bot.models import Feature, NumberType, Role, SearchQuery
+from bot.mrkdwn import escape, quoted
 from bot.phone import normalise_country, parse_destination, parse_number
 
 __all__ = ["parse"]
@@ -46,7 +47,7 @@ _AMOUNT = re.compile(r"^(\d{1,9}(?:\.\d{1,4})?)([A-Za-z]{3})?$")
 
 
 def _fail(sub: str, why: str | None = None) -> InputError:
-    usage = f"Usage: {USAGE[sub]}"
+    usage = f"Usage: {escape(USAGE[sub])}"
     return InputError(f"{why}. {usage}" if why else usage)
 
 
@@ -61,10 +62,10 @@ def _split_flags(sub: str, tokens: list[str], allowed: Collection[str]) -> tuple
             key, eq, value = token[2:].partition("=")
             key = key.lower()
             if key not in allowed:
-                raise _fail(sub, f"Unknown option --{key}")
+                raise _fail(sub, f"Unknown option {quoted('--' + key)}")
             if not eq:
                 if i + 1 >= len(tokens):
-                    raise _fail(sub, f"--{key} needs a value")
+                    raise _fail(sub, f"{quoted('--' + key)} needs a value")
                 i += 1
                 value = tokens[i]
                 # Amount and currency may come as two tokens: --auto-approve 20 EUR
@@ -72,7 +73,7 @@ def _split_flags(sub: str, tokens: list[str], allowed: Collection[str]) -> tuple
                     i += 1
                     value += tokens[i]
             if key in flags:
-                raise _fail(sub, f"--{key} given twice")
+                raise _fail(sub, f"{quoted('--' + key)} given twice")
             flags[key] = value
         else:
             positional.append(token)
@@ -84,14 +85,14 @@ def _provider(sub: str, raw: str, providers: Collection[str]) -> str:
     name = raw.lower()
     if name not in providers:
         enabled = ", ".join(sorted(providers)) or "none"
-        raise _fail(sub, f"Unknown or disabled provider '{raw}' (enabled: {enabled})")
+        raise _fail(sub, f"Unknown or disabled provider {quoted(raw)} (enabled: {enabled})")
     return name
 
 
 def _number(sub: str, raw: str) -> str:
     e164 = parse_number(raw)
     if e164 is None:
-        raise _fail(sub, f"'{raw}' is not a phone number in international format (+CC…)")
+        raise _fail(sub, f"{quoted(raw)} is not a phone number in international format (+CC…)")
     return e164
 
 
@@ -100,18 +101,18 @@ def _user(sub: str, raw: str) -> str:
         match = pattern.match(raw)
         if match:
             return match.group(1)
-    raise _fail(sub, f"'{raw}' is not a Slack user mention")
+    raise _fail(sub, f"{quoted(raw)} is not a Slack user mention")
 
 
 def _amount(sub: str, raw: str) -> Amount:
     """`500`, `500USD`, `19.99 EUR` → an amount, in the team currency when none is given."""
     match = _AMOUNT.match(raw.strip())
     if not match:
-        raise _fail(sub, f"'{raw}' is not an amount")
+        raise _fail(sub, f"{quoted(raw)} is not an amount")
     try:
         value = Decimal(match.group(1))
     except InvalidOperation:  # pragma: no cover - the regex admits only decimals
-        raise _fail(sub, f"'{raw}' is not an amount") from None
+        raise _fail(sub, f"{quoted(raw)} is not an amount") from None
     return Amount(value=value, currency=match.group(2).upper() if match.group(2) else None)
 
 
@@ -128,27 +129,27 @@ def _search(tokens: list[str], providers: Collection[str]) -> Search:
     if not positional:
         raise _fail(sub, "Give a country code")
     if len(positional) > 2:
-        raise _fail(sub, f"Unexpected '{positional[2]}'")
+        raise _fail(sub, f"Unexpected {quoted(positional[2])}")
     country = normalise_country(positional[0])
     if country is None:
         hint = " (use GB for the United Kingdom)" if positional[0].upper() == "UK" else ""
-        raise _fail(sub, f"'{positional[0]}' is not an ISO 3166 country code{hint}")
+        raise _fail(sub, f"{quoted(positional[0])} is not an ISO 3166 country code{hint}")
     pattern = positional[1] if len(positional) > 1 else None
     if pattern is not None and (not pattern.isdigit() or len(pattern) > 12):
-        raise _fail(sub, f"Pattern '{pattern}' must be 1-12 digits")
+        raise _fail(sub, f"Pattern {quoted(pattern)} must be 1-12 digits")
     number_type = None
     if "type" in flags:
         try:
             number_type = NumberType(flags["type"].lower().replace("-", ""))
         except ValueError:
-            raise _fail(sub, f"Unknown type '{flags['type']}'") from None
+            raise _fail(sub, f"Unknown type {quoted(flags['type'])}") from None
     features: set[Feature] = set()
     if "features" in flags:
         for item in flags["features"].lower().split(","):
             try:
                 features.add(Feature(item.strip()))
             except ValueError:
-                raise _fail(sub, f"Unknown feature '{item}'") from None
+                raise _fail(sub, f"Unknown feature {quoted(item)}") from None
     limit = 10
     if "limit" in flags:
         if not flags["limit"].isdigit() or not 1 <= int(flags["limit"]) <= MAX_LIMIT:
@@ -162,7 +163,7 @@ def _search(tokens: list[str], providers: Collection[str]) -> Search:
 def _list(tokens: list[str], providers: Collection[str]) -> List:
     positional, flags = _split_flags("list", tokens, ("provider",))
     if positional:
-        raise _fail("list", f"Unexpected '{positional[0]}'")
+        raise _fail("list", f"Unexpected {quoted(positional[0])}")
     provider = _provider("list", flags["provider"], providers) if "provider" in flags else None
     return List(provider=provider)
 
@@ -196,8 +197,8 @@ def _forward(tokens: list[str]) -> Forward:
             return Forward(e164=number, destination=destination)
     number = parse_number(tokens[0])
     if number is None:
-        raise _fail(sub, f"'{tokens[0]}' is not a phone number in international format (+CC…)")
-    raise _fail(sub, f"'{' '.join(tokens[1:])}' is not a valid destination number (+CC…)")
+        raise _fail(sub, f"{quoted(tokens[0])} is not a phone number in international format (+CC…)")
+    raise _fail(sub, f"{quoted(' '.join(tokens[1:]))} is not a valid destination number (+CC…)")
 
 
 def _adopt(tokens: list[str], providers: Collection[str]) -> Adopt:
@@ -213,7 +214,7 @@ def _grant(tokens: list[str]) -> Grant:
     try:
         role = Role(tokens[1].lower())
     except ValueError:
-        raise _fail("grant", f"Unknown role '{tokens[1]}'") from None
+        raise _fail("grant", f"Unknown role {quoted(tokens[1])}") from None
     return Grant(user_id=_user("grant", tokens[0]), role=role)
 
 
@@ -294,4 +295,4 @@ def parse(text: str, providers: Collection[str]) -> Command:
             return _audit(rest)
         case "budget":
             return _budget(rest)
-    raise InputError(f"Unknown subcommand '{tokens[0]}'. Try /number help")
+    raise InputError(f"Unknown subcommand {quoted(tokens[0])}. Try /number help")

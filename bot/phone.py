@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from bot.errors import DestinationRefused
 
 __all__ = [
+    "allowed_destination",
     "calling_code",
     "country_of",
     "national_format",
@@ -16,6 +20,18 @@ __all__ = [
     "parse_number",
     "to_e164",
 ]
+
+# Numbers that are not somebody's line, or that charge the caller (here: the team) a premium.
+_REFUSED_TYPES = {
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+    PhoneNumberType.UAN: "a universal access (UAN) number",
+    PhoneNumberType.VOICEMAIL: "a voicemail access number",
+    PhoneNumberType.PERSONAL_NUMBER: "a personal (follow-me) number",
+    PhoneNumberType.PAGER: "a pager number",
+    PhoneNumberType.UNKNOWN: "a number of unknown type",
+}
+_NON_GEOGRAPHIC = "001"  # +800, +808, +870, +881-883, +979: global services and satellite networks
 
 _TEL_LINK = re.compile(r"^<tel:([^|>]+)(?:\|[^>]*)?>$")
 _SEPARATORS = re.compile(r"[\s().\-]")
@@ -66,6 +82,36 @@ def parse_destination(raw: str) -> str | None:
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         return None
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def allowed_destination(raw: str, *, countries: Collection[str] = ()) -> str:
+    """A destination the bot may send calls (or messages) to, as E.164, else DestinationRefused.
+
+    Toll fraud: a forward to a premium-rate, shared-cost, UAN, voicemail, personal or pager
+    number, or to a satellite / international-network number, is billed to the team per minute
+    while nobody answers; phonenumbers' numbering plans say which type a number is.
+    `countries` (FORWARD_COUNTRIES) limits the destination's country when not empty.
+    """
+    e164 = parse_destination(raw)
+    if e164 is None:
+        raise DestinationRefused("The destination is not a valid phone number in international format (+CC…).")
+    parsed = phonenumbers.parse(e164, None)
+    refused = _REFUSED_TYPES.get(phonenumbers.number_type(parsed))
+    region = phonenumbers.region_code_for_number(parsed)
+    if refused is None and region == _NON_GEOGRAPHIC:
+        refused = "a non-geographic number (satellite or international network)"
+    if refused is not None:
+        raise DestinationRefused(
+            f"{e164} is {refused}; the bot sends calls and messages only to landline, mobile and "
+            "toll-free numbers (premium and special numbers cost the team per minute)."
+        )
+    if countries and region not in countries:
+        allowed = ", ".join(sorted(countries))
+        raise DestinationRefused(
+            f"{e164} is a number in {region or 'an unknown country'}; destinations are limited to {allowed} "
+            "(FORWARD_COUNTRIES)."
+        )
+    return e164
 
 
 def to_e164(digits: str) -> str | None:

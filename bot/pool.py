@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from bot import keys
 from bot.audit import AuditLog, entry_fields
-from bot.errors import BotError, NotFound, NotSupported, StaleAction
+from bot.errors import BotError, DestinationRefused, NotFound, NotSupported, StaleAction
 from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, utcnow
 from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
+from bot.phone import allowed_destination
 from bot.providers.registry import ProviderSet
 from bot.store import STORAGE_ERRORS
 
@@ -93,11 +95,14 @@ class PoolService:
         pool: PoolStore,
         audit: AuditLog,
         timeout: float = READ_TIMEOUT,
+        forward_countries: Collection[str] = (),
     ) -> None:
+        """`forward_countries`: FORWARD_COUNTRIES, the countries a forward may go to (empty: any)."""
         self.providers = providers
         self.pool = pool
         self.audit = audit
         self.timeout = timeout
+        self.forward_countries = frozenset(forward_countries)
 
     @property
     def simulated(self) -> frozenset[str]:
@@ -181,10 +186,16 @@ class PoolService:
 
     async def forward(self, caller: Caller, e164: str, destination: str) -> Forwarded:
         item = await self._pooled(caller, e164)
+        audit = {"actor": caller.user_id, "action": "forward", "number": e164, "provider": item.entry.provider}
+        try:  # before any provider is asked: toll fraud and FORWARD_COUNTRIES
+            destination = allowed_destination(destination, countries=self.forward_countries)
+        except DestinationRefused as exc:
+            detail = f"to {destination}: {exc.user_message}"
+            await self.audit.record(caller.team_id, entry_fields(**audit, outcome="refused", detail=detail))
+            raise
         provider = self.providers.require(item.entry.provider)
         if not provider.capabilities.forward:
             raise NotSupported(provider.label, f"{provider.label} numbers have no call forwarding the bot can set")
-        audit = {"actor": caller.user_id, "action": "forward", "number": e164, "provider": provider.name}
         try:
             await provider.forward(e164, destination)
         except BotError as exc:

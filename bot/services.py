@@ -110,7 +110,7 @@ def build_services(
     releases = ReleaseService(
         providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal, marks=marks
     )
-    pool = PoolService(providers=enabled, pool=pool_store, audit=audit)
+    pool = PoolService(providers=enabled, pool=pool_store, audit=audit, forward_countries=settings.forward_countries)
     admin = AdminService(roles=roles, audit=audit, budget=budget)
     approvals = ApprovalService(
         approvals=ApprovalStore(redis),

@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import commands, grammar
 from bot.access import Kind, Need, authorize, need_for
 from bot.blocks import ids, render
-from bot.errors import InputError
+from bot.errors import BotError, InputError
 from bot.models import Caller
 from bot.outcomes import Outcome
 from bot.replies import Reply, failure, slack_args, user_line
@@ -142,14 +142,19 @@ async def send(respond: AsyncRespond, reply: Reply) -> None:
 
 
 async def _upload(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
-    """Upload a reply's files to the caller's channel, or to a DM when the bot is not in it."""
-    for filename, content in reply.files:
-        kwargs: dict[str, Any] = {"content": content, "filename": filename, "title": filename}
-        try:
-            await client.files_upload_v2(channel=caller.channel_id, **kwargs)
-        except SlackApiError:
-            opened = await client.conversations_open(users=caller.user_id)
-            await client.files_upload_v2(channel=opened["channel"]["id"], **kwargs)
+    """Upload a reply's files to a DM with the caller alone: a file (an audit export) is never
+    shared in the channel the command was typed in, where others would see it."""
+    try:
+        opened = await client.conversations_open(users=caller.user_id)
+        for filename, content in reply.files:
+            await client.files_upload_v2(
+                channel=opened["channel"]["id"], content=content, filename=filename, title=filename
+            )
+    except SlackApiError as exc:
+        error = exc.response.get("error", "unknown error") if exc.response is not None else "unknown error"
+        raise BotError(
+            f"Could not send you the file in a direct message (Slack: {error}); nothing was posted in the channel."
+        ) from None
 
 
 async def after_ack(

@@ -42,16 +42,17 @@ def test_every_spec_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         APPROVALS_CHANNEL="C0APPROVALS",
         VONAGE_API_KEY="key",
         VONAGE_API_SECRET="vsecret",
-        VONAGE_BASE_URL="http://vonage.test",
+        VONAGE_BASE_URL="http://127.0.0.1:9001",
         AZURE_COMMUNICATION_CONNECTION_STRING="endpoint=https://acs.test/;accesskey=QUJD",
         FLOWROUTE_ACCESS_KEY="fa",
         FLOWROUTE_SECRET_KEY="fs",
-        FLOWROUTE_BASE_URL="http://flowroute.test",
-        KAZOO_BASE_URL="http://kazoo.test:8000",
+        FLOWROUTE_BASE_URL="https://flowroute.test",
+        KAZOO_BASE_URL="https://kazoo.test:8443",
         KAZOO_API_KEY="kk",
         KAZOO_ACCOUNT_ID="acc",
         SANDBOX="1",
         QUOTE_TTL_SECONDS="120",
+        FORWARD_COUNTRIES="gb, US",
     )
     s = load_settings()
     assert s.slack_api_url == "http://127.0.0.1:9999/api/"
@@ -59,8 +60,10 @@ def test_every_spec_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.bot_admins == ("U01", "U02")
     assert s.approvals_channel == "C0APPROVALS"
     assert s.vonage_api_key == "key"
-    assert s.vonage_base_url == "http://vonage.test"
-    assert s.flowroute_base_url == "http://flowroute.test"
+    assert s.vonage_base_url == "http://127.0.0.1:9001"
+    assert s.flowroute_base_url == "https://flowroute.test"
+    assert s.kazoo_base_url == "https://kazoo.test:8443"
+    assert s.forward_countries == ("GB", "US")
     assert s.kazoo_account_id == "acc"
     assert s.sandbox is True
     assert s.quote_ttl_seconds == 120
@@ -88,11 +91,13 @@ def test_cluster_and_sentinel_lists(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),
         ({"VONAGE_API_KEY": "k"}, "VONAGE_API_SECRET"),
         ({"FLOWROUTE_SECRET_KEY": "s"}, "FLOWROUTE_ACCESS_KEY"),
-        ({"KAZOO_BASE_URL": "http://k:8000"}, "KAZOO_API_KEY"),
+        ({"KAZOO_BASE_URL": "https://k:8443"}, "KAZOO_API_KEY"),
         ({"REDIS_SENTINELS": "s:26379"}, "REDIS_SENTINEL_MASTER"),
         ({"AZURE_COMMUNICATION_CONNECTION_STRING": "nonsense-secret-value"}, "AZURE_COMMUNICATION_CONNECTION_STRING"),
         ({"QUOTE_TTL_SECONDS": "0"}, "QUOTE_TTL_SECONDS"),
         ({"SLACK_API_URL": "ftp://x"}, "SLACK_API_URL"),
+        ({"FORWARD_COUNTRIES": "GB,UK"}, "FORWARD_COUNTRIES"),
+        ({"FORWARD_COUNTRIES": "GBR"}, "FORWARD_COUNTRIES"),
     ],
 )
 def test_malformed_settings_name_the_variable_in_one_line(
@@ -130,11 +135,15 @@ def test_secrets_are_collected_for_redaction(monkeypatch: pytest.MonkeyPatch) ->
     assert "c2VjcmV0a2V5" in secrets
 
 
-def test_python_m_bot_stops_with_one_line_naming_the_setting() -> None:
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [({"PORT": "nope"}, "PORT"), ({"SLACK_SIGNING_SECRET": "   "}, "SLACK_SIGNING_SECRET")],
+)
+def test_python_m_bot_stops_with_one_line_naming_the_setting(values: dict[str, str], named: str) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "REDIS", "PORT"))}
     done = subprocess.run(
         [sys.executable, "-m", "bot"],
-        env={**clean, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "abcdef", "PORT": "nope"},
+        env={**clean, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "abcdef", **values},
         capture_output=True,
         text=True,
         timeout=60,
@@ -142,4 +151,77 @@ def test_python_m_bot_stops_with_one_line_naming_the_setting() -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert "PORT" in lines[0]
+    assert named in lines[0]
+
+
+# -- empty credentials and provider URLs (SPEC 7) ---------------------------------------------
+
+AZURE = "AZURE_COMMUNICATION_CONNECTION_STRING"
+CREDENTIALS = [
+    ("SLACK_SIGNING_SECRET", {}),
+    ("SLACK_BOT_TOKEN", {}),
+    ("SLACK_APP_TOKEN", {}),
+    ("VONAGE_API_SECRET", {"VONAGE_API_KEY": "vkey"}),
+    ("VONAGE_API_KEY", {"VONAGE_API_SECRET": "vsecret-123"}),
+    ("FLOWROUTE_SECRET_KEY", {"FLOWROUTE_ACCESS_KEY": "fa"}),
+    ("FLOWROUTE_ACCESS_KEY", {"FLOWROUTE_SECRET_KEY": "fsecret-123"}),
+    ("KAZOO_API_KEY", {"KAZOO_BASE_URL": "https://kazoo.test:8443"}),
+    (AZURE, {}),
+]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+@pytest.mark.parametrize(("name", "others"), CREDENTIALS, ids=[name for name, _ in CREDENTIALS])
+def test_an_empty_or_blank_credential_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, name: str, others: dict[str, str], blank: str
+) -> None:
+    env(monkeypatch, **{**SLACK, **others, name: blank})
+    with pytest.raises(ConfigError) as info:
+        load_settings("http")
+    assert str(info.value).startswith(name)
+    assert "\n" not in str(info.value)
+
+
+def test_an_azure_connection_string_with_an_empty_key_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    env(monkeypatch, **SLACK, **{AZURE: "endpoint=https://acs.test/;accesskey="})
+    with pytest.raises(ConfigError, match=AZURE):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("VONAGE_BASE_URL", "http://rest.nexmo.com"),
+        ("FLOWROUTE_BASE_URL", "http://api.flowroute.com"),
+        ("KAZOO_BASE_URL", "http://kazoo.example:8000"),
+        ("KAZOO_BASE_URL", "http://10.0.0.5:8000"),
+        (AZURE, "endpoint=http://contoso.communication.azure.com/;accesskey=QUJD"),
+    ],
+)
+def test_a_provider_url_must_be_https(monkeypatch: pytest.MonkeyPatch, name: str, url: str) -> None:
+    env(monkeypatch, **SLACK, KAZOO_API_KEY="kazoo-key-123", **{name: url})
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith(name)
+    assert "https" in str(info.value)
+    assert "QUJD" not in str(info.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "127.1.2.3", "localhost:9000", "[::1]:9000"])
+def test_plain_http_is_allowed_to_a_loopback_host(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    env(
+        monkeypatch,
+        **SLACK,
+        VONAGE_BASE_URL=f"http://{host}",
+        FLOWROUTE_BASE_URL=f"http://{host}",
+        KAZOO_BASE_URL=f"http://{host}",
+        KAZOO_API_KEY="kazoo-key-123",
+        **{AZURE: f"endpoint=http://{host}/;accesskey=QUJD"},
+    )
+    settings = load_settings()
+    assert settings.vonage_base_url == f"http://{host}"
+    assert settings.kazoo_base_url == f"http://{host}"
+
+
+def test_forward_countries_default_to_any() -> None:
+    assert load_settings("console").forward_countries == ()

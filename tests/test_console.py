@@ -68,3 +68,32 @@ def test_approvals_in_the_console_acting_as_other_users() -> None:
     assert "[5] Approve (primary)   [6] Deny (danger)" in out
     assert "approved your request: bought" in out
     assert "Approved by @U0BOB" in out
+
+
+def test_real_provider_credentials_stop_the_console_unless_allowed() -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "REDIS", "VONAGE", "KAZOO"))},
+        "VONAGE_API_KEY": "vkey-console",
+        "VONAGE_API_SECRET": "vonage-secret-console",
+        "KAZOO_BASE_URL": "https://kazoo.invalid:8443",
+        "KAZOO_API_KEY": "kazoo-key-console",
+    }
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot", "console"], input=":quit\n", capture_output=True, text=True, timeout=90, env=env
+    )
+    assert refused.returncode == 2
+    (line,) = refused.stderr.strip().splitlines()
+    assert "real provider credentials are configured (kazoo, vonage)" in line
+    assert "--allow-real-providers" in line
+    assert "U0CONSOLE>" not in refused.stdout, "nothing was typed into the app"
+
+    allowed = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--allow-real-providers"],
+        input=":quit\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert "Real providers: kazoo, vonage." in allowed.stdout

@@ -10,6 +10,7 @@ from bot import commands, grammar
 from bot.access import need_for
 from bot.errors import InputError
 from bot.models import Feature, NumberType, Role
+from bot.mrkdwn import escape
 
 PROVIDERS = ("sandbox", "vonage")
 
@@ -58,7 +59,7 @@ def test_search_flag_equals_form_and_toll_free_spelling() -> None:
 def test_bad_search_input_gets_the_search_usage(text: str) -> None:
     with pytest.raises(InputError) as info:
         parse(text)
-    assert commands.USAGE["search"] in info.value.user_message
+    assert escape(commands.USAGE["search"]) in info.value.user_message  # mrkdwn: <CC> is escaped
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ def test_handlers_do_not_reach_into_the_composition_root_or_providers() -> None:
 
 def test_block_kit_builders_are_pure() -> None:
     """bot/blocks renders outcomes: no services, stores, Redis, providers or Slack clients."""
-    allowed = ("bot.blocks", "bot.models", "bot.outcomes", "bot.replies", "bot.phone", "bot.commands")
+    allowed = ("bot.blocks", "bot.models", "bot.outcomes", "bot.replies", "bot.phone", "bot.commands", "bot.mrkdwn")
     offenders = [
         (name, m)
         for name, found in modules("bot/blocks")

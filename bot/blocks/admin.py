@@ -6,6 +6,7 @@ from bot.blocks.common import Block, context, escape, fields, header, section
 from bot.blocks.money import cents, rate_note
 from bot.commands import USAGE
 from bot.models import Money, Role, Spend
+from bot.mrkdwn import code_text
 from bot.outcomes import AuditExport, AuditLatest, BudgetStatus, Granted, Help, Revoked, RoleList
 from bot.replies import Reply
 
@@ -25,7 +26,7 @@ SMALL_EXPORT = 15  # entries shown inline as a code block; more become a CSV fil
 
 def help_view(outcome: Help) -> Reply:
     role = outcome.role
-    lines = [f"`{USAGE[name]}`" for name in outcome.usable]
+    lines = [f"`{escape(USAGE[name])}`" for name in outcome.usable]
     if role is not None and role.allows(Role.viewer):
         lines.insert(1, "`/number` opens a search form")
     if role is None:
@@ -94,11 +95,15 @@ def audit_view(outcome: AuditLatest) -> Reply:
 
 
 def audit_export(outcome: AuditExport) -> Reply:
-    """A code block when small, otherwise a CSV file."""
+    """A code block when small (only the caller sees it), otherwise a CSV file sent to them alone.
+
+    Names and reasons in the log are typed by users: in the code block they are escaped and
+    cannot close it; the file's cells are neutralised for spreadsheets by the service.
+    """
     if outcome.entries <= SMALL_EXPORT and len(outcome.csv) < 2500:
-        return Reply(text=f"Audit log ({outcome.entries} entries):\n```\n{outcome.csv}```")
+        return Reply(text=f"Audit log ({outcome.entries} entries):\n```\n{code_text(outcome.csv)}```")
     return Reply(
-        text=f"Audit log export: {outcome.entries} entries in {outcome.filename}.",
+        text=f"Audit log export: {outcome.entries} entries in {outcome.filename}, sent to you in a direct message.",
         files=[(outcome.filename, outcome.csv)],
     )
 

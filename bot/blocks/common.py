@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import Feature, NumberType
+from bot.mrkdwn import escape
 
 __all__ = [
     "SANDBOX_NOTE",
@@ -27,11 +28,6 @@ __all__ = [
 Block = dict[str, Any]
 
 SANDBOX_NOTE = "Sandbox numbers are simulated: nothing real is bought, forwarded or released."
-
-
-def escape(text: str) -> str:
-    """Escape user-supplied text for mrkdwn (Slack's three control characters)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def header(text: str) -> Block:

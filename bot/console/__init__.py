@@ -6,13 +6,14 @@ import asyncio
 import sys
 
 from bot.config import Settings
-from bot.console.session import Console, lines_from
+from bot.console.session import Console, RealProvidersRefused, lines_from
 
-__all__ = ["Console", "run_console"]
+__all__ = ["Console", "RealProvidersRefused", "run_console"]
 
 
-async def run_console(settings: Settings) -> int:
-    console = Console(settings)
+async def run_console(settings: Settings, *, allow_real: bool = False) -> int:
+    """Raises RealProvidersRefused when real providers are configured and `allow_real` is not set."""
+    console = Console(settings, allow_real=allow_real)
     await console.start()
     stream = sys.stdin
 

@@ -27,7 +27,7 @@ from bot.providers.http import create_http_client
 from bot.server import create_app
 from bot.services import Services, build_services, slack_client
 
-__all__ = ["CONSOLE_CHANNEL", "CONSOLE_TEAM", "CONSOLE_USER", "Console", "lines_from"]
+__all__ = ["CONSOLE_CHANNEL", "CONSOLE_TEAM", "CONSOLE_USER", "Console", "RealProvidersRefused", "lines_from"]
 
 CONSOLE_TEAM = "T0CONSOLE"
 CONSOLE_USER = "U0CONSOLE"
@@ -43,6 +43,16 @@ Other console commands:
   :whoami       who you are acting as
   :help         this text            :quit   leave
 You start as {user}, an admin (BOT_ADMINS), in channel {channel}."""
+
+
+class RealProvidersRefused(Exception):
+    """The settings enable real providers and the operator did not say the console may use them."""
+
+    def __init__(self, real: list[str]) -> None:
+        super().__init__(
+            f"real provider credentials are configured ({', '.join(real)}); the console makes you an admin "
+            "who can buy, forward and release for real. Unset them, or pass --allow-real-providers"
+        )
 
 
 @dataclass
@@ -75,8 +85,11 @@ async def lines_from(stream: IO[str], prompt: Callable[[], str]) -> AsyncIterato
 
 
 class Console:
-    def __init__(self, settings: Settings, *, out: IO[str] | None = None) -> None:
+    def __init__(self, settings: Settings, *, out: IO[str] | None = None, allow_real: bool = False) -> None:
+        """`allow_real`: --allow-real-providers; without it, configured real providers stop the start."""
         self.base_settings = settings
+        self.allow_real = allow_real
+        self.real: list[str] = []
         self.out = out or sys.stdout
         self.stub = SlackStub(team_id=CONSOLE_TEAM)
         self.secret = secrets.token_hex(16)
@@ -111,6 +124,11 @@ class Console:
             settings, redis=redis, http=create_http_client(), slack=slack_client(settings, token="xoxb-console")
         )
         self.app = create_app(self.services, signing_secret=self.secret)
+        providers = self.services.providers
+        self.real = sorted(set(providers) - providers.simulated_names)
+        if self.real and not self.allow_real:
+            await self.stop()
+            raise RealProvidersRefused(self.real)
 
     async def stop(self) -> None:
         if self.services is not None:
@@ -296,6 +314,11 @@ class Console:
 
     async def run(self, source: AsyncIterator[str], ask: Callable[[str], Any]) -> None:
         self.say(HELP.format(user=self.user, channel=CONSOLE_CHANNEL))
+        if self.real:
+            self.say(
+                f"!! Real providers: {', '.join(self.real)}. What you buy, forward or release through them "
+                "here is real and billed to the account."
+            )
         self.say()
         async for raw in source:
             line = raw.strip()

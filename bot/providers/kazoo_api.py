@@ -6,7 +6,8 @@ every bot process through Redis (``keys.provider_cache``) and expires there befo
 expires it (Kazoo's default ``token_auth_expiry_s`` is one hour; a JWT token's own ``exp`` is
 honoured when it says less). A request answered 401 gets one fresh token and is sent once
 more: Kazoo checks the token before it does anything, so resending after a 401 is safe even
-for a purchase. The token and the API key never reach a message or a log line.
+for a purchase. The token and the API key never reach a message or a log line: the token is
+added to the log scrubber's registry (bot.redact) as soon as it is known.
 
 Envelope: requests carry ``{"data": {…}}``; answers are ``{data, status, error, message,
 request_id}`` with the HTTP status matching ``error``. Kazoo's own reason (``message`` and
@@ -19,6 +20,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -32,11 +34,13 @@ from bot import keys
 from bot.errors import ProviderAuthError, ProviderRefused, ProviderUnavailable
 from bot.phone import to_e164
 from bot.providers.http import ProviderHttp, json_object
+from bot.redact import remember
 
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
 __all__ = [
+    "MAX_PAGES",
     "PAGE_SIZE",
     "KazooApi",
     "Session",
@@ -46,9 +50,12 @@ __all__ = [
     "succeeded",
 ]
 
+log = logging.getLogger(__name__)
+
 TOKEN_LIFETIME = 3600  # Kazoo's default token_auth_expiry_s
 TOKEN_MARGIN = 120  # the shared copy expires this much before Kazoo's does
 PAGE_SIZE = 100  # listings are read this many at a time
+MAX_PAGES = 100  # a `next_start_key` chain longer than this (10,000 items) is not followed
 _URL = re.compile(r"\S+://\S+")
 
 
@@ -147,6 +154,7 @@ class KazooApi:
                 except (TypeError, ValueError):
                     found = None
                 if found is not None and found.token != stale:
+                    remember(found.token)  # another process signed in: scrub its token here too
                     return found
             return await self._authenticate()
 
@@ -169,6 +177,7 @@ class KazooApi:
         account = self._account_id or data.get("account_id")
         if not isinstance(token, str) or not token or not isinstance(account, str) or not account:
             raise ProviderUnavailable(self.label, "signing in gave no token or account; try again later")
+        remember(token)  # from now on no log line carries it
         session = Session(token=token, account_id=account)
         expires = _expires_in(token)
         ttl = min(TOKEN_LIFETIME, expires if expires is not None else TOKEN_LIFETIME) - TOKEN_MARGIN
@@ -234,11 +243,11 @@ class KazooApi:
         )
 
     async def pages(self, path: str, *, action: str) -> list[Any]:
-        """Every page's `data` of a crossbar listing, following ``next_start_key``."""
+        """Every page's `data` of a crossbar listing, following ``next_start_key`` up to MAX_PAGES."""
         pages: list[Any] = []
         start: str | None = None
         seen: set[str] = set()
-        while True:
+        for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"page_size": PAGE_SIZE}
             if start is not None:
                 params["start_key"] = start
@@ -251,6 +260,8 @@ class KazooApi:
             if not isinstance(start, str) or not start or start in seen:
                 return pages
             seen.add(start)
+        log.warning("kazoo listing stopped at the page cap", extra={"action": action, "pages": MAX_PAGES})
+        return pages
 
     def fail(self, response: httpx.Response, action: str) -> None:
         """Raise the bot error for a failed answer (the caller handled what it expects)."""

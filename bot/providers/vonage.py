@@ -18,6 +18,7 @@ it is read as EUR. Vonage gives no setup cost: it is unknown (None), never 0.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,12 +41,15 @@ from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["CURRENCY", "DEFAULT_BASE_URL", "PAGE_SIZE", "VonageProvider"]
+__all__ = ["CURRENCY", "DEFAULT_BASE_URL", "MAX_PAGES", "PAGE_SIZE", "VonageProvider"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://rest.nexmo.com"
 CURRENCY = "EUR"  # see the module docstring: Vonage prices numbers in the account currency, EUR
 PAGE_SIZE = 100  # Vonage's maximum `size`
 PAGE_CONCURRENCY = 4  # account pages fetched at once, to stay clear of rate limits
+MAX_PAGES = 100  # 10,000 numbers: a `count` claiming more is not followed further
 
 _TYPES: dict[NumberType, str] = {
     NumberType.local: "landline",
@@ -161,6 +165,9 @@ class VonageProvider(BasicAuthProvider):
         limit = asyncio.Semaphore(PAGE_CONCURRENCY)
         first = await self._page(1, limit)
         pages = math.ceil(_count(first) / PAGE_SIZE)
+        if pages > MAX_PAGES:  # the count comes from the answer: never let it set the work
+            log.warning("vonage account listing stopped at the page cap", extra={"count": _count(first)})
+            pages = MAX_PAGES
         rest = await asyncio.gather(*(self._page(i, limit) for i in range(2, pages + 1)), return_exceptions=True)
         bodies = [first]
         for result in rest:  # raised only once every page has settled: nothing left running

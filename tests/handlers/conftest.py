@@ -9,9 +9,11 @@ import pytest
 import respx
 from redis.asyncio import Redis
 
+from bot.models import PoolEntry, utcnow
+from bot.pool import PoolStore
 from tests.conftest import BotFactory, make_settings
 from tests.providers.contract import Account
-from tests.slack import BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 
 
 @pytest.fixture
@@ -35,3 +37,10 @@ async def provider_bot(
     assert list(bot.services.providers) == [provider]
     assert isinstance(bot.services.providers[provider], cls)
     return bot
+
+
+async def pooled(redis: Redis, e164: str = "+442079460123", provider: str = "sandbox") -> str:
+    """A number put straight into the team's pool (as if bought), for tests about what follows."""
+    entry = PoolEntry(e164=e164, provider=provider, bought_by=ADMIN, bought_at=utcnow())
+    assert await PoolStore(redis).adopt(TEAM, entry)
+    return e164

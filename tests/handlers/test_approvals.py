@@ -254,28 +254,6 @@ async def test_two_approvers_clicking_at_once_on_real_redis_buy_once(
     assert len(approvals) == 1
 
 
-async def test_audit_export_small_is_a_code_block_large_is_an_uploaded_csv(sandboxed, slack: SlackStub) -> None:
-    bot, _ = sandboxed
-    ack = await bot.command("audit export", user=APPROVER)
-    assert "needs the admin role" in ack.text
-    ack = await bot.command("audit export")
-    small = bot.last(ack.key).text
-    assert small.startswith("Audit log (5 entries)")
-    assert "```" in small
-    assert "time_utc,actor,action,number,provider,cost,outcome,detail" in small
-    for i in range(20):
-        await bot.command(f"grant <@U0EXTRA{i}> viewer")
-    ack = await bot.command("audit export")
-    assert "Audit log export: 25 entries" in bot.last(ack.key).text
-    (uploaded,) = [c for c in slack.calls if c.kind == "upload"]
-    rows = uploaded.data["content"].strip().splitlines()
-    assert len(rows) == 26
-    assert rows[0].startswith("time_utc,")
-    assert rows[1].split(",")[2] == "grant"  # newest first
-    (completed,) = slack.api_calls("files.completeUploadExternal")
-    assert completed.data["channel_id"] == "C0TEST"
-
-
 @pytest.mark.redis_server
 async def test_an_approved_purchase_resolved_after_a_crash_updates_the_approval_message(
     make_bot, real_redis: Redis, slack: SlackStub

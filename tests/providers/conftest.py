@@ -7,7 +7,9 @@ signature, Flowroute's Basic auth); `router` then applies it to every request a 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -51,3 +53,18 @@ def router(base_url: str, check_request: RequestCheck) -> Iterator[respx.MockRou
         yield router
         for call in router.calls:
             check_request(call.request)
+
+
+async def listed_up_to_the_cap(
+    list_numbers: Callable[[], Any], route: respx.Route, caplog: pytest.LogCaptureFixture, logger: str, cap: int
+) -> str:
+    """List an account whose answers would page on and on; the warning logged when paging stopped.
+
+    Every page holds one number, so exactly `cap` pages asked means `cap` numbers listed.
+    """
+    with caplog.at_level(logging.WARNING, logger=logger):
+        numbers = await list_numbers()
+    assert route.call_count == cap
+    assert len(numbers) == cap
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    return warning.getMessage()

@@ -26,7 +26,7 @@ from tests.providers.contract import Account, Listing
 
 __all__ = ["ACCOUNT_ID", "API_KEY", "BASE_URL", "TOKEN", "KazooWire", "envelope", "error", "json_of", "plan_charges"]
 
-BASE_URL = "http://kazoo.example:8000"
+BASE_URL = "https://kazoo.example:8443"
 API_KEY = "kz0c0ntract0api0key0" + "7" * 44  # Kazoo keys are 64 characters
 TOKEN = "kz-token-3c9e1f0a6b2d4e58"
 ACCOUNT_ID = "4b8c6fec4b2597882c0390202d195419"
