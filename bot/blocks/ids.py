@@ -11,7 +11,9 @@ DENY = "nb_deny"
 ASK_AGAIN = "nb_ask_again"
 RELEASE = "nb_release"
 RELEASE_CANCEL = "nb_release_cancel"
-LIST_PAGE = "nb_list_page"
+LIST_PREVIOUS = "nb_list_previous"  # one id per button: Slack refuses two equal action ids in a block
+LIST_NEXT = "nb_list_next"
+LIST_PAGE = "nb_list_page"  # no longer rendered; kept so Next on pool pages already posted still works
 
 SEARCH_MODAL = "nb_search_modal"
 DENY_MODAL = "nb_deny_modal"

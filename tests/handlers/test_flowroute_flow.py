@@ -161,8 +161,7 @@ async def test_list_pages_through_the_pool_and_flowroute_account(
     assert f"forwards to {DESTINATION}" in next(r for r in rows if seattle(300) in r), "live routes from Flowroute"
     listed = [c.request for c in router.calls if c.request.url.path == "/v2/numbers"]
     assert [r.url.params["offset"] for r in listed] == ["0", "200"]
-    (next_button,) = bot.buttons(first, ids.LIST_PAGE)
-    await bot.click(ids.LIST_PAGE, next_button["value"], key="page2")
+    await bot.press(first, ids.LIST_NEXT, key="page2")
     second = bot.last("page2")
     assert "Page 2 of 2" in json.dumps(second.blocks)
     rows = [b["text"]["text"] for b in second.blocks if b["type"] == "section"]
