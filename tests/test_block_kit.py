@@ -96,16 +96,6 @@ MESSAGE_CASES: dict[str, tuple[Edit, str]] = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(MESSAGE_CASES))
-def test_a_message_slack_refuses_is_refused_with_where(case: str) -> None:
-    edit, pointer = MESSAGE_CASES[case]
-    message = copy.deepcopy(valid_message())
-    edit(message)
-    problems = message_problems(message)
-    assert problems, case
-    assert any(pointer in p for p in problems), problems
-
-
 VIEW_CASES: dict[str, tuple[Edit, str]] = {
     "title 25": (lambda v: v["title"].update(text="x" * 25), "/view/title/text"),
     "submit 25": (lambda v: v["submit"].update(text="x" * 25), "/view/submit/text"),
@@ -123,10 +113,13 @@ VIEW_CASES: dict[str, tuple[Edit, str]] = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(VIEW_CASES))
-def test_a_view_slack_refuses_is_refused_with_where(case: str) -> None:
-    edit, pointer = VIEW_CASES[case]
-    view = copy.deepcopy(valid_modal())
-    edit(view)
-    problems = view_problems(view)
+CASES = [("message", name) for name in sorted(MESSAGE_CASES)] + [("view", name) for name in sorted(VIEW_CASES)]
+
+
+@pytest.mark.parametrize(("kind", "case"), CASES)
+def test_what_slack_refuses_is_refused_saying_where(kind: str, case: str) -> None:
+    edit, pointer = (MESSAGE_CASES if kind == "message" else VIEW_CASES)[case]
+    payload = copy.deepcopy(valid_message() if kind == "message" else valid_modal())
+    edit(payload)
+    problems = message_problems(payload) if kind == "message" else view_problems(payload)
     assert any(pointer in p for p in problems), problems

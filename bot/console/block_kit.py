@@ -37,6 +37,13 @@ class _Checker:
     def fail(self, where: str, message: str) -> None:
         self.problems.append(f"{message} [json-pointer:{where}]")
 
+    def items(self, where: str, value: object, most: int) -> list[Any]:
+        """A list of 1 to `most` items; empty (and a problem) otherwise."""
+        if isinstance(value, list) and 1 <= len(value) <= most:
+            return value
+        self.fail(where, f"must hold 1 to {most} items")
+        return []
+
     def length(self, where: str, value: object, limit: int) -> None:
         if isinstance(value, str) and len(value) > limit:
             self.fail(where, f"must be at most {limit} characters")
@@ -99,10 +106,7 @@ class _Checker:
             self.confirm(f"{where}/confirm", element["confirm"])
 
     def select(self, where: str, element: dict[str, Any]) -> None:
-        options = element.get("options")
-        if not isinstance(options, list) or not 1 <= len(options) <= 100:
-            self.fail(f"{where}/options", "must hold 1 to 100 options")
-            return
+        options = self.items(f"{where}/options", element.get("options"), 100)
         for i, option in enumerate(options):
             self.option(f"{where}/options/{i}", option)
         initial = element.get("initial_option")
@@ -167,11 +171,8 @@ class _Checker:
             self.fail(where, "must define either `text` or `fields`")
         self.text(f"{where}/text", block.get("text"), 3000, required=False)
         if fields is not None:
-            if not isinstance(fields, list) or not 1 <= len(fields) <= 10:
-                self.fail(f"{where}/fields", "must hold 1 to 10 items")
-            else:
-                for i, item in enumerate(fields):
-                    self.text(f"{where}/fields/{i}", item, 2000)
+            for i, item in enumerate(self.items(f"{where}/fields", fields, 10)):
+                self.text(f"{where}/fields/{i}", item, 2000)
         if "accessory" in block:
             self.element(f"{where}/accessory", block["accessory"], set())
 
@@ -182,22 +183,14 @@ class _Checker:
         return None
 
     def _context(self, where: str, block: dict[str, Any]) -> None:
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
-            self.fail(f"{where}/elements", "must hold 1 to 10 items")
-            return
-        for i, element in enumerate(elements):
+        for i, element in enumerate(self.items(f"{where}/elements", block.get("elements"), 10)):
             if isinstance(element, dict) and element.get("type") == "image":
                 continue
             self.text(f"{where}/elements/{i}", element, 3000)
 
     def _actions(self, where: str, block: dict[str, Any]) -> None:
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
-            self.fail(f"{where}/elements", "must hold 1 to 25 items")
-            return
         seen: set[str] = set()
-        for i, element in enumerate(elements):
+        for i, element in enumerate(self.items(f"{where}/elements", block.get("elements"), 25)):
             self.element(f"{where}/elements/{i}", element, seen)
 
     def _input(self, where: str, block: dict[str, Any]) -> None:
