@@ -69,6 +69,8 @@ NEEDS: Mapping[tuple[Kind, str], Need] = MappingProxyType(
             (("action", ids.DENY), Need(Role.approver, "Denying a purchase")),
             (("action", ids.RELEASE), Need(Role.admin, "Releasing a number")),
             (("action", ids.RELEASE_CANCEL), Need(Role.admin, "Cancelling a release")),
+            (("action", ids.LIST_PREVIOUS), Need(Role.viewer, "Browsing the pool")),
+            (("action", ids.LIST_NEXT), Need(Role.viewer, "Browsing the pool")),
             (("action", ids.LIST_PAGE), Need(Role.viewer, "Browsing the pool")),
             (("action", ids.SEARCH_PREVIOUS), Need(Role.viewer, "Browsing search results")),
             (("action", ids.SEARCH_NEXT), Need(Role.viewer, "Browsing search results")),

@@ -61,7 +61,7 @@ class ApprovalService:
     async def request(self, caller: Caller, quote_id: str) -> ApprovalRequested:
         """Request approval: post the request to the approvals channel (once)."""
         quote = await self.quotes.get(caller.team_id, quote_id)
-        if quote is None:
+        if quote is None or quote.expires_at <= self.purchases.clock():  # its time, not only its key
             raise StaleAction("This quote has expired; search and press Buy again for a fresh one.")
         if quote.user_id != caller.user_id:
             raise PermissionDenied(f"Only <@{quote.user_id}>, who asked for this quote, can request approval for it.")
@@ -123,6 +123,9 @@ class ApprovalService:
         """Approve: decide once, then buy once; returns the updated approval message."""
         record = await self._pending(caller, quote_id)
         quote = record.quote
+        if quote.expires_at <= self.purchases.clock():
+            # Its time is up even if Redis still holds it (clocks differ): the decision expires it.
+            await self.quotes.take(caller.team_id, quote_id)
         verdict = await self.approvals.decide(caller.team_id, quote_id, "approve", decider=caller.user_id)
         if verdict == "won:expired":
             return await self._expired(caller.team_id, record)

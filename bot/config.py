@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     kazoo_base_url: str | None = None
     kazoo_api_key: SecretStr | None = None
     kazoo_account_id: str | None = None
+    kazoo_use_local_resources: bool = False  # forwards leave through the account's own carriers, not the system's
     sandbox: bool = False
 
     # Quotes

@@ -52,6 +52,8 @@ CLICKS: dict[str, Work] = {
     ids.APPROVE: lambda svc, caller, value, progress: svc.approvals.approve(caller, value, progress=progress),
     ids.RELEASE: lambda svc, caller, value, progress: svc.releases.confirm(caller, value, progress=progress),
     ids.RELEASE_CANCEL: lambda svc, caller, value, _: svc.releases.cancel(caller, value),
+    ids.LIST_PREVIOUS: _page,
+    ids.LIST_NEXT: _page,
     ids.LIST_PAGE: _page,
     ids.SEARCH_PREVIOUS: lambda svc, caller, value, _: svc.search.page(caller, value),
     ids.SEARCH_NEXT: lambda svc, caller, value, _: svc.search.page(caller, value),

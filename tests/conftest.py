@@ -73,10 +73,14 @@ async def real_redis(redis_server: RedisProcess) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def slack() -> AsyncIterator[SlackStub]:
+    """The Slack stand-in; a test fails when Slack would have refused anything the bot sent
+    (a test that expects a refusal takes it with `slack.take_refusals()`)."""
     stub = SlackStub(team_id=TEAM)
     await stub.start()
     yield stub
     await stub.stop()
+    if stub.refusals:
+        pytest.fail(f"Slack would have refused {len(stub.refusals)} message(s):\n{stub.refusal_report()}")
 
 
 @pytest.fixture

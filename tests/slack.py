@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.blocks import ids
 from bot.config import Settings
 from bot.console import payloads
+from bot.console.block_kit import message_problems
 from bot.console.slack_stub import Call, SlackStub
 from bot.providers.base import NumberProvider
 from bot.rates import Rates
@@ -67,7 +68,20 @@ class BotUnderTest:
     ) -> tuple[int, str]:
         headers = headers if headers is not None else payloads.signed_headers(self.secret, body, retry=retry)
         response = await self.client.post("/slack/events", data=body.encode(), headers=headers)
-        return response.status, await response.text()
+        raw = await response.text()
+        self._check_ack(raw)
+        return response.status, raw
+
+    def _check_ack(self, raw: str) -> None:
+        """An ack that carries a message is checked like any other (Slack refuses bad blocks there too)."""
+        try:
+            answer = json.loads(raw) if raw.startswith("{") else {}
+        except ValueError:
+            return
+        if "blocks" in answer and not answer.get("response_action"):
+            problems = message_problems(answer)
+            if problems:
+                self.stub.refusals.append(Call("ack", "ack", answer, problems=problems))
 
     async def command(self, text: str, *, user: str = ADMIN, settle: bool = True) -> Ack:
         key = f"cmd{next(_keys)}"
@@ -94,6 +108,7 @@ class BotUnderTest:
         retry: int | None = None,
         settle: bool = True,
         channel: str | None = None,
+        block_id: str = "b",
     ) -> Ack:
         """Click a button; `key` names the message's response_url (new one by default)."""
         key = key or f"msg{next(_keys)}"
@@ -104,6 +119,7 @@ class BotUnderTest:
             action={"action_id": action_id, "value": value},
             response_url=self.stub.response_url(key),
             trigger_id=f"trigger.{key}",
+            block_id=block_id,
         )
         status, raw = await self.post(body, retry=retry)
         if settle:
@@ -127,16 +143,28 @@ class BotUnderTest:
         assert replies, f"nothing was posted to response_url {key}"
         return replies[-1]
 
-    def buttons(self, call: Call, action_id: str | None = None) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    @staticmethod
+    def _placed(call: Call) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every button of a message with the block it sits in."""
+        found = []
         for block in call.blocks:
             elements = list(block.get("elements", [])) if block.get("type") == "actions" else []
             if block.get("accessory"):
                 elements.append(block["accessory"])
-            found += [
-                e for e in elements if e.get("type") == "button" and (action_id is None or e["action_id"] == action_id)
-            ]
+            found += [(block, e) for e in elements if e.get("type") == "button"]
         return found
+
+    def buttons(self, call: Call, action_id: str | None = None) -> list[dict[str, Any]]:
+        return [e for _, e in self._placed(call) if action_id is None or e["action_id"] == action_id]
+
+    async def press(self, message: Call, action_id: str, *, user: str = ADMIN, key: str | None = None) -> Ack:
+        """Click the one button with `action_id` that `message` shows, as Slack sends that click."""
+        found = [(b, e) for b, e in self._placed(message) if e.get("action_id") == action_id]
+        assert len(found) == 1, f"{len(found)} {action_id} buttons in: {message.text}"
+        ((block, button),) = found
+        return await self.click(
+            action_id, button["value"], user=user, key=key, block_id=str(block.get("block_id", "b"))
+        )
 
     async def press_buy(self, search: str, *, user: str = ADMIN, key: str = "results", index: int = 0) -> Call:
         """Run `/number <search>` and press Buy on one result; the confirmation that came back."""

@@ -29,13 +29,13 @@ def test_search_buy_list_forward_release_in_the_console() -> None:
         "\n".join(
             [
                 "/number search GB 20 --limit 2",
-                "1",  # Buy ([2] is the second Buy, [3] Next page)
-                "4",  # Confirm purchase
+                "1",  # Buy on the first result
+                "1",  # Confirm purchase, the first button of the confirmation
                 "/number list",
                 f"forward {number} +447400123456",
                 f"info {number}",
                 f"release {number}",
-                "6",
+                "1",  # Release
                 "y",
                 "/number list",
             ]
@@ -61,11 +61,12 @@ def test_the_search_form_and_acting_as_another_user() -> None:
 
 def test_approvals_in_the_console_acting_as_other_users() -> None:
     out = run_console(
-        "grant U0ALICE requester\ngrant U0BOB approver\n:as U0ALICE\n/number search GB --limit 1\n1\n3\n:as U0BOB\n5\n"
+        "grant U0ALICE requester\ngrant U0BOB approver\n:as U0ALICE\n/number search GB --limit 1\n1\n1\n:as U0BOB\n1\n"
     )
     assert "(posted to C0APPROVALS)" in out
     assert "Purchase approval requested" in out
-    assert "[5] Approve (primary)   [6] Deny (danger)" in out
+    assert "[1] Approve (primary)   [2] Deny (danger)" in out
+    assert "(clicking “Approve” in message" in out
     assert "approved your request: bought" in out
     assert "Approved by @U0BOB" in out
 
@@ -97,3 +98,33 @@ def test_real_provider_credentials_stop_the_console_unless_allowed() -> None:
     )
     assert allowed.returncode == 0, allowed.stderr
     assert "Real providers: kazoo, vonage." in allowed.stdout
+
+
+def test_buttons_are_numbered_per_reply_and_older_ones_are_reached_by_message() -> None:
+    """After a second search, `1` is the second search's first Buy, not the first search's."""
+    out = run_console("/number search GB 20 --limit 1\n/number search US --limit 1\n1\n:click 1.1\n")
+    gb = re.search(r"\+4420\d{8}", out).group(0)  # type: ignore[union-attr]
+    us = re.search(r"\+1\d{10}", out).group(0)  # type: ignore[union-attr]
+    latest, older = out.split("(clicking “Buy” in message #")[1:]
+    assert latest.startswith("2)")
+    assert f"| {us}" in latest, "the confirmation is for the number of the latest search"
+    assert "[1] Confirm purchase" in latest
+    assert older.startswith("1)")
+    assert f"| {gb}" in older, "the first search's Buy, asked for by its message"
+
+
+def test_a_refused_message_is_printed_as_slacks_refusal() -> None:
+    import io
+
+    from bot.config import Settings
+    from bot.console.session import Console
+    from bot.console.slack_stub import Call
+
+    out = io.StringIO()
+    console = Console(Settings(), out=out)
+    problem = "action_id 'nb_list_page' is already used in this block [json-pointer:/blocks/3/elements/1/action_id]"
+    console._pending.append(Call("respond", "m1", {"text": "page 2"}, problems=[problem]))
+    console._flush()
+    assert "(Slack refused what the bot sent with m1: invalid_blocks)" in out.getvalue()
+    assert problem in out.getvalue()
+    assert "page 2" not in out.getvalue(), "Slack shows nothing of a refused message"

@@ -11,8 +11,10 @@ DENY = "nb_deny"
 ASK_AGAIN = "nb_ask_again"
 RELEASE = "nb_release"
 RELEASE_CANCEL = "nb_release_cancel"
-LIST_PAGE = "nb_list_page"
-SEARCH_PREVIOUS = "nb_search_previous"  # two ids: action ids are unique within a block
+LIST_PREVIOUS = "nb_list_previous"  # one id per button: Slack refuses two equal action ids in a block
+LIST_NEXT = "nb_list_next"
+LIST_PAGE = "nb_list_page"  # no longer rendered; kept so Next on pool pages already posted still works
+SEARCH_PREVIOUS = "nb_search_previous"
 SEARCH_NEXT = "nb_search_next"
 
 SEARCH_MODAL = "nb_search_modal"

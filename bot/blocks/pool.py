@@ -68,9 +68,9 @@ def pool_page(outcome: PoolPage) -> Reply:
         blocks.append(context(*extra))
     buttons = []
     if page > 0:
-        buttons.append(button("◀ Previous", ids.LIST_PAGE, json.dumps({"page": page - 1, "provider": provider})))
+        buttons.append(button("◀ Previous", ids.LIST_PREVIOUS, json.dumps({"page": page - 1, "provider": provider})))
     if page < pages - 1:
-        buttons.append(button("Next ▶", ids.LIST_PAGE, json.dumps({"page": page + 1, "provider": provider})))
+        buttons.append(button("Next ▶", ids.LIST_NEXT, json.dumps({"page": page + 1, "provider": provider})))
     if buttons:
         blocks.append(actions(*buttons, block_id=ids.LIST_NAV))
     text_rows = [

@@ -1,8 +1,11 @@
 """`python -m bot console`: drive the real app from a terminal.
 
 What you type is sent as signed Slack requests through the same Bolt app the server runs;
-what the bot sends to Slack lands in a local Slack stand-in and is printed here, buttons
-numbered so you can click them. Sandbox provider; in-memory Redis unless REDIS_URL is set.
+what the bot sends to Slack lands in a local Slack stand-in and is printed here. Every message
+gets a number (``#4``); the buttons of the latest reply are numbered from 1, so ``1`` clicks
+the first button just shown, and an older button is reached only explicitly, by its message
+(``:click 4.2``). A message Slack would refuse is printed as Slack's refusal. Sandbox
+provider; in-memory Redis unless REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ CONSOLE_APPROVALS = "C0APPROVALS"
 HELP = """\
 Type a slash command as you would in Slack, e.g.
   /number help            /number search GB 20          /number list
-Click a button by its number:  3   (or: click 3)
+Click a button of the latest reply by its number:  1   (or: click 1)
+A button of an older message, by message and button:  :click 4.2
 Other console commands:
   :as U0ALICE   act as another Slack user (who has no role until an admin grants one)
   :whoami       who you are acting as
@@ -63,6 +67,7 @@ class Button:
     block_id: str
     message_key: str
     confirm: dict[str, Any] | None
+    message: int  # the number of the message it sits in (#4)
 
 
 async def lines_from(stream: IO[str], prompt: Callable[[], str]) -> AsyncIterator[str]:
@@ -94,8 +99,11 @@ class Console:
         self.stub = SlackStub(team_id=CONSOLE_TEAM)
         self.secret = secrets.token_hex(16)
         self.user = CONSOLE_USER
-        self.buttons: dict[int, Button] = {}
-        self._numbers = itertools.count(1)
+        self.latest: list[Button] = []  # the buttons of the latest reply, numbered from 1
+        self.messages: dict[int, list[Button]] = {}  # every message's buttons, by message number
+        self._message_numbers = itertools.count(1)
+        self._message_of: dict[str, int] = {}  # response_url key → the message it last showed
+        self._new_reply = False
         self._keys = itertools.count(1)
         self._pending: list[Call] = []
         self._views: list[dict[str, Any]] = []
@@ -155,6 +163,7 @@ class Console:
         self._flush()
 
     async def command(self, text: str, ask: Callable[[str], Any] | None = None) -> None:
+        self._new_reply = True
         key = f"m{next(self._keys)}"
         body = payloads.slash_command(
             team_id=CONSOLE_TEAM,
@@ -173,10 +182,23 @@ class Console:
         await self._modals(ask)
 
     async def click(self, number: int, ask: Callable[[str], Any] | None = None) -> None:
-        button = self.buttons.get(number)
-        if button is None:
-            self.say(f"There is no button [{number}].")
+        """Click button `number` of the latest reply."""
+        if not 1 <= number <= len(self.latest):
+            older = f" Older buttons: :click <message>.<button>, e.g. :click {max(self.messages, default=1)}.1."
+            self.say(f"The latest reply has no button [{number}].{older if self.messages else ''}")
             return
+        await self._press(self.latest[number - 1], ask)
+
+    async def click_in(self, message: int, number: int, ask: Callable[[str], Any] | None = None) -> None:
+        """Click button `number` of message `message` (any message shown so far)."""
+        buttons = self.messages.get(message, [])
+        if not 1 <= number <= len(buttons):
+            self.say(f"Message #{message} has no button [{number}].")
+            return
+        await self._press(buttons[number - 1], ask)
+
+    async def _press(self, button: Button, ask: Callable[[str], Any] | None) -> None:
+        self.say(f"(clicking “{button.text}” in message #{button.message})")
         if button.confirm is not None:
             question = f"{_plain(button.confirm.get('title'))}: {_plain(button.confirm.get('text'))} [y/N] "
             answer = await ask(question) if ask else "y"
@@ -193,9 +215,10 @@ class Console:
                 "text": {"type": "plain_text", "text": button.text},
             },
             response_url=self.stub.response_url(button.message_key),
-            trigger_id=f"trigger.click{number}",
+            trigger_id=f"trigger.click{button.message}",
             block_id=button.block_id,
         )
+        self._new_reply = True
         status, raw = await self._dispatch(body)
         if status != 200:
             self.say(f"(Slack would show an error: HTTP {status} {raw})")
@@ -255,7 +278,13 @@ class Console:
     def _flush(self) -> None:
         pending, self._pending[:] = list(self._pending), []
         for call in pending:
-            if call.kind == "respond":
+            if call.refused:
+                error = call.answer.get("error", "invalid_blocks")
+                self.say(f"(Slack refused what the bot sent with {call.method}: {error})")
+                for problem in call.problems:
+                    self.say(f"  ! {problem}")
+                self.say()
+            elif call.kind == "respond":
                 data = call.data
                 replace = (
                     str(data.get("replace_original", "")).lower() == "true" or data.get("replace_original") is True
@@ -287,24 +316,30 @@ class Console:
         blocks = data.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
+        if self._new_reply:  # the first message of a reply: its buttons are numbered from 1
+            self.latest, self._new_reply = [], False
+        message = self._message_of[key] if replace and key in self._message_of else next(self._message_numbers)
+        self._message_of[key] = message
+        self.messages[message] = []  # a replaced message's old buttons are gone
 
         def number(element: dict[str, Any], block: dict[str, Any]) -> int:
-            n = next(self._numbers)
-            self.buttons[n] = Button(
+            button = Button(
                 action_id=element["action_id"],
                 value=element.get("value", ""),
                 text=_plain(element.get("text")),
                 block_id=block.get("block_id", "b"),
                 message_key=key,
                 confirm=element.get("confirm"),
+                message=message,
             )
-            return n
+            self.messages[message].append(button)
+            self.latest.append(button)
+            return len(self.latest)
 
-        head = "(updated)" if replace else ""
+        head = f"#{message}" + (" (updated)" if replace else "")
         if note:
-            head = f"{head} ({note})".strip()
-        if head:
-            self.say(head)
+            head += f" ({note})"
+        self.say(head)
         lines = render_blocks(blocks, number) if blocks else mrkdwn_to_text(str(data.get("text", ""))).splitlines()
         for line in lines:
             self.say(f"  {line}")
@@ -337,8 +372,8 @@ class Console:
                     self.say(f"You are now {who}.")
                 else:
                     self.say("Usage: :as U0ALICE")
-            elif line.removeprefix("click").strip().isdigit():
-                await self.click(int(line.removeprefix("click").strip()), ask)
+            elif line.startswith(":click") or line.removeprefix("click").strip().isdigit():
+                await self._click_command(line.removeprefix(":click").removeprefix("click").strip(), ask)
             else:
                 text = (
                     line.removeprefix("/number").removeprefix("number")
@@ -346,6 +381,16 @@ class Console:
                     else line
                 )
                 await self.command(text.strip(), ask)
+
+    async def _click_command(self, target: str, ask: Callable[[str], Any]) -> None:
+        """`3` (the latest reply's third button) or `4.2` (message #4's second button)."""
+        message, _, number = target.partition(".")
+        if number and message.isdigit() and number.isdigit():
+            await self.click_in(int(message), int(number), ask)
+        elif target.isdigit():
+            await self.click(int(target), ask)
+        else:
+            self.say("Usage: 3 (a button of the latest reply) or :click 4.2 (button 2 of message #4)")
 
 
 def _plain(obj: Any) -> str:

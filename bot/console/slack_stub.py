@@ -2,7 +2,12 @@
 
 The console points the app at it so that everything the bot would send to Slack arrives
 here instead, recorded in order and handed to whoever listens (the console prints it;
-tests assert on it). It answers like Slack for the methods the bot uses.
+tests assert on it). It answers like Slack for the methods the bot uses, and refuses what
+Slack refuses: a ``chat.*`` message with invalid blocks gets ``invalid_blocks``, a
+``views.*`` view ``invalid_arguments`` (both with Slack's ``[ERROR] … [json-pointer:…]``
+lines in ``response_metadata.messages``), a ``response_url`` post HTTP 400
+``invalid_blocks``. Every refusal is kept in ``refusals``; the tests fail on one they did
+not expect, the console prints it.
 """
 
 from __future__ import annotations
@@ -17,9 +22,13 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from bot.console.block_kit import message_problems, view_problems
+
 __all__ = ["Call", "SlackStub"]
 
 BOT_USER = "UNUMBERBOT"
+MESSAGES = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage")
+VIEWS = ("views.open", "views.update", "views.publish", "views.push")
 
 
 @dataclass
@@ -31,6 +40,11 @@ class Call:
     data: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     answer: dict[str, Any] = field(default_factory=dict)  # what the stub replied
+    problems: list[str] = field(default_factory=list)  # why Slack would refuse it (empty: accepted)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems)
 
     @property
     def text(self) -> str:
@@ -48,6 +62,7 @@ class SlackStub:
         self.calls: list[Call] = []
         self.listeners: list[Callable[[Call], None]] = []
         self.failures: dict[str, str] = {}  # method → Slack error to answer with
+        self.refusals: list[Call] = []  # what Slack would have refused (see the module docstring)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
@@ -86,6 +101,15 @@ class SlackStub:
     def api_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.kind == "api" and c.method == method]
 
+    def take_refusals(self) -> list[Call]:
+        """The refusals so far, forgotten from now on (a test that expects one takes it)."""
+        taken, self.refusals = self.refusals, []
+        return taken
+
+    def refusal_report(self) -> str:
+        """The refusals as lines: what was sent, and why Slack would refuse it."""
+        return "\n".join(f"{c.method}: {'; '.join(c.problems)}" for c in self.refusals)
+
     def responses(self, key: str | None = None) -> list[Call]:
         return [c for c in self.calls if c.kind == "respond" and (key is None or c.method == key)]
 
@@ -101,6 +125,8 @@ class SlackStub:
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
+        if call.refused:
+            self.refusals.append(call)
         for listener in self.listeners:
             listener(call)
         async with self._changed:
@@ -122,11 +148,21 @@ class SlackStub:
         data = await self._payload(request)
         data.update(dict(request.query))
         headers = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
-        if method in self.failures:
+        problems = _problems(method, data)
+        if problems:
+            error = "invalid_arguments" if method in VIEWS else "invalid_blocks"
+            answer = {
+                "ok": False,
+                "error": error,
+                "response_metadata": {"messages": [f"[ERROR] {p}" for p in problems]},
+            }
+            if error == "invalid_blocks":
+                answer["errors"] = problems
+        elif method in self.failures:
             answer = {"ok": False, "error": self.failures[method]}
         else:
             answer = self._answer(method, data)
-        await self._record(Call("api", method, data, headers, answer))
+        await self._record(Call("api", method, data, headers, answer, problems))
         return web.json_response(answer)
 
     def _answer(self, method: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -170,13 +206,37 @@ class SlackStub:
         return {"ok": True}
 
     async def _respond(self, request: web.Request) -> web.Response:
-        await self._record(Call("respond", request.match_info["key"], await self._payload(request)))
+        data = await self._payload(request)
+        problems = message_problems(_decoded(data, "blocks"))
+        await self._record(Call("respond", request.match_info["key"], data, problems=problems))
+        if problems:
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
         body = await request.read()
         await self._record(Call("upload", request.match_info["file_id"], {"content": body.decode("utf-8", "replace")}))
         return web.Response(text="OK - uploaded")
+
+
+def _decoded(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """`data` with `key` parsed when it arrived as a JSON string (form-encoded calls)."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        return data
+    try:
+        return {**data, key: json.loads(value)}
+    except ValueError:
+        return {**data, key: None}
+
+
+def _problems(method: str, data: dict[str, Any]) -> list[str]:
+    """Why Slack would refuse this Web API call's blocks or view (empty: it would not)."""
+    if method in MESSAGES:
+        return message_problems(_decoded(data, "blocks"))
+    if method in VIEWS:
+        return view_problems(_decoded(data, "view").get("view"))
+    return []
 
 
 def _files(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,10 @@ key) on every request, never in a URL or body. ``GET /v2/numbers/available`` sea
 ``links.next``) and ``GET /v2/numbers/{id}`` (with its ``included`` routes) read the account,
 ``PATCH /v2/numbers/{id}`` sets the alias, ``DELETE /v2/numbers/{id}`` releases, and
 ``GET``/``POST /v2/routes`` + ``PATCH /v2/numbers/{id}/relationships/primary_route`` forward.
-Flowroute sells North American numbers; a number's id is its 11 digits with the leading 1.
+A number's id is its E.164 digits (``12061231234``). Flowroute lists numbers of any country on
+the account and searches other countries (``iso_country``, and ``starts_with`` with a ``+``
+and the country code, where +1 is the default); forwarding goes to +1 numbers only (a
+``number`` route takes 11 digits).
 
 A buy that fails or loses its answer is never sent again: the number is looked up first, and
 a number the account owns counts as bought. Documents are read in ``flowroute_jsonapi``.
@@ -29,7 +32,7 @@ from bot.errors import (
     ProviderUnavailable,
 )
 from bot.models import Feature, Offer, OwnedNumber, SearchQuery
-from bot.phone import country_of
+from bot.phone import calling_code, country_of
 from bot.providers.base import Capabilities, Order, Progress
 from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
 from bot.providers.flowroute_jsonapi import (
@@ -46,6 +49,7 @@ from bot.providers.flowroute_jsonapi import (
     parse_document,
     related_route,
     route_target,
+    route_value,
 )
 from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
@@ -72,7 +76,7 @@ class FlowrouteProvider(BasicAuthProvider):
     name: ClassVar[str] = "flowroute"
     label: ClassVar[str] = "Flowroute"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        countries=frozenset({"US", "CA"}),  # North American numbers only
+        countries=None,  # Flowroute's search says which countries it has numbers in
         types=frozenset(TYPES),  # long codes and toll-free; no mobile numbers
         pattern=True,
         features_filter=True,  # every number takes voice; an SMS/MMS filter is refused with a reason
@@ -124,8 +128,6 @@ class FlowrouteProvider(BasicAuthProvider):
     async def _details(self, e164: str) -> dict[str, Any] | None:
         """`GET /v2/numbers/{id}`: the number's document, or None when the account lacks it."""
         number = number_id(e164)
-        if number is None:
-            return None  # not a North American number: never on a Flowroute account
         action = f"looking up {e164}"
         response = await self._get(f"/v2/numbers/{number}", action=action)
         if response.status_code == 404:
@@ -205,8 +207,6 @@ class FlowrouteProvider(BasicAuthProvider):
     # -- search ----------------------------------------------------------------------------
 
     async def search(self, query: SearchQuery) -> list[Offer]:
-        if query.country not in (self.capabilities.countries or ()):
-            raise NotSupported(self.label, f"{self.label} does not sell numbers in {query.country} (only US and CA)")
         if query.type is not None and query.type not in TYPES:
             raise NotSupported(self.label, f"{self.label} has no {query.type.value} numbers")
         if query.features - {Feature.voice}:
@@ -217,7 +217,8 @@ class FlowrouteProvider(BasicAuthProvider):
             )
         params: dict[str, Any] = {"limit": min(max(query.limit, 1), PAGE_SIZE), "iso_country": query.country}
         if query.pattern:
-            params["starts_with"] = f"1{query.pattern}"  # the national number's start, after the 1
+            code = calling_code(query.country)  # +1 is Flowroute's default; another is given with its +
+            params["starts_with"] = f"1{query.pattern}" if code == 1 else f"+{code}{query.pattern}"
         if query.type is not None:
             params["number_type"] = TYPES[query.type]
         parsed = await self._read("/v2/numbers/available", params, action=f"searching {query.country} numbers")
@@ -246,8 +247,6 @@ class FlowrouteProvider(BasicAuthProvider):
     async def buy(self, order: Order, progress: Progress) -> OwnedNumber:
         offer = order.offer
         number = number_id(offer.e164)
-        if number is None:
-            raise ProviderRefused(self.label, f"{offer.e164} is not a North American number; nothing was bought")
         action = f"buying {offer.e164}"
         try:
             response = await self._send("POST", f"/v2/numbers/{number}", action=action)
@@ -269,7 +268,7 @@ class FlowrouteProvider(BasicAuthProvider):
 
     async def forward(self, e164: str, destination: str) -> None:
         """Attach a `number` route to `destination` (an identical one is reused) as the primary route."""
-        target = number_id(destination)
+        target = route_value(destination)
         if target is None:
             raise ProviderRefused(self.label, f"Flowroute forwards only to +1 numbers, not to {destination}")
         document = await self._details(e164)
@@ -330,8 +329,6 @@ class FlowrouteProvider(BasicAuthProvider):
     async def rename(self, e164: str, name: str) -> None:
         """Set the number's Flowroute alias (the documented body: ``{"type": "number", "alias": …}``)."""
         number = number_id(e164)
-        if number is None:
-            raise ProviderRefused(self.label, f"{e164} is not on the Flowroute account")
         action = f"setting the alias of {e164}"
         payload = {"type": "number", "alias": name}
         try:
@@ -356,8 +353,6 @@ class FlowrouteProvider(BasicAuthProvider):
     async def release(self, e164: str, progress: Progress) -> None:
         """DELETE the number; 404 (no longer on the account) counts as released."""
         number = number_id(e164)
-        if number is None:
-            return  # never a Flowroute number, so not on the account
         action = f"releasing {e164}"
         response = await self._send("DELETE", f"/v2/numbers/{number}", action=action)  # lost: the flow checks
         if response.is_success or response.status_code == 404:

@@ -1,6 +1,8 @@
 """Reading Flowroute's JSON:API documents: pure functions, no I/O.
 
-A number is identified by its 11 digits with the leading 1; a single number's document
+A number is identified by its E.164 digits without the ``+`` (``12061231234``; a number of
+another country the same way, ``442079460123``: a resource's id equals its value); a number
+route's value is 11 North American digits; a single number's document
 carries its routes in ``included``; listings page with ``links.next``; errors arrive as
 ``{"errors": [{"detail", "status", "title"}]}``. Prices are JSON numbers in US dollars,
 parsed straight to Decimal (never through a float).
@@ -33,6 +35,7 @@ __all__ = [
     "parse_document",
     "related_route",
     "route_target",
+    "route_value",
 ]
 
 CURRENCY = "USD"  # Flowroute bills in US dollars
@@ -48,8 +51,13 @@ _URL = re.compile(r"\S+://\S*")
 Route = dict[str, Any]  # a route's id and attributes, flattened
 
 
-def number_id(e164: str) -> str | None:
-    """Flowroute's id for a number: 11 digits with the leading 1, or None outside +1."""
+def number_id(e164: str) -> str:
+    """Flowroute's id for a number of any country: its E.164 digits without the ``+``."""
+    return e164.removeprefix("+")
+
+
+def route_value(e164: str) -> str | None:
+    """A `number` route's value: 11 digits with the leading 1, or None outside +1."""
     digits = e164.removeprefix("+")
     return digits if len(digits) == 11 and digits.startswith("1") and digits.isdigit() else None
 
@@ -76,10 +84,9 @@ def error_reason(response: httpx.Response) -> str:
 
 
 def number_e164(resource: dict[str, Any]) -> str | None:
-    """A number resource's E.164 (from `attributes.value`, else its id), North American only."""
+    """A number resource's E.164 (from `attributes.value`, else its id), of any country."""
     attributes = resource.get("attributes") or {}
-    found = to_e164(str(attributes.get("value") or resource.get("id") or ""))
-    return found if found is not None and number_id(found) else None
+    return to_e164(str(attributes.get("value") or resource.get("id") or ""))
 
 
 def data_items(parsed: dict[str, Any]) -> list[dict[str, Any]]:

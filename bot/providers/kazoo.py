@@ -1,7 +1,9 @@
 """`kazoo`: numbers on a 2600Hz Kazoo cluster, through its crossbar REST API (``/v2``).
 
 Wire protocol (auth, envelope and errors in ``kazoo_api``): ``GET /v2/phone_numbers`` searches
-(``prefix`` is the E.164 start: ``+`` calling code + pattern), ``PUT …/phone_numbers/{N}/activate``
+(``prefix`` is the national number's first 3–10 digits, e.g. an area code; Kazoo prepends the
+country's dial code itself, and its ``find_numbers`` schema refuses a shorter or longer one
+with a 400), ``PUT …/phone_numbers/{N}/activate``
 buys, ``GET …/phone_numbers`` (paged by ``page_size``/``start_key`` → ``next_start_key``,
 ``data.numbers`` keyed by number) and ``GET …/phone_numbers/{N}`` read the account,
 ``DELETE …/phone_numbers/{N}`` releases. Numbers in paths are E.164, URL-encoded (``%2B…``).
@@ -13,9 +15,9 @@ once, after asking Kazoo again and only when it asks no more than the user accep
 
 Forwarding is a callflow: the bot's callflow owns the number (``numbers: [N]``) and its flow is
 the ``resources`` module with ``to_did`` = the destination, so an inbound call is sent out to the
-destination through the account's carriers (``offnet`` is the deprecated twin that uses the
-system carriers). A forward callflow that already exists keeps its module and options; only
-``to_did`` changes. A callflow the bot did not make that does more than forward is left alone.
+destination through the carriers KAZOO_USE_LOCAL_RESOURCES chooses (default: the system's).
+A hand-made forward callflow keeps its module and options; only ``to_did`` changes. A
+callflow the bot did not make that does more than forward is left alone.
 
 Money: search carries no price (unknown, never 0); charges are service-plan numbers without a
 currency, read as USD.
@@ -33,7 +35,7 @@ from urllib.parse import quote
 import httpx
 import phonenumbers
 
-from bot.errors import ChargesRequired, OutcomeUnknown, ProviderError, ProviderRefused
+from bot.errors import ChargesRequired, NotSupported, OutcomeUnknown, ProviderError, ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress, account_digest
@@ -52,6 +54,7 @@ __all__ = ["BOT_CALLFLOW", "CURRENCY", "KazooProvider"]
 
 CURRENCY = "USD"  # Kazoo's service plan rates carry no currency; see the module docstring
 MAX_QUANTITY = 50  # numbers asked of one search
+PREFIX_LENGTH = (3, 10)  # crossbar's find_numbers schema: prefix is 3 to 10 characters
 ON_ACCOUNT = frozenset({"in_service", "reserved", "port_in"})  # the account has the number
 _FEATURES = frozenset({Feature.voice})  # a Kazoo number takes calls; SMS is not reported
 _TYPES = {
@@ -142,12 +145,14 @@ class KazooProvider(BaseProvider):
         base_url: str,
         api_key: str,
         account_id: str | None = None,
+        use_local_resources: bool = False,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        """`sleep`: how retries wait (tests pass one that records instead of sleeping)."""
+        """`use_local_resources`: forwards leave through the account's own carriers rather than
+        the system's; `sleep`: how retries wait (tests pass one that records instead of sleeping)."""
         wire = ProviderHttp(http, self.label, sleep=sleep)
         self._api = KazooApi(wire, redis=redis, base_url=base_url, api_key=api_key, account_id=account_id)
-        self._callflows = Callflows(self._api)
+        self._callflows = Callflows(self._api, use_local_resources=use_local_resources)
         # The key names its own account unless KAZOO_ACCOUNT_ID points at another one.
         self._account = account_digest(self.name, base_url.rstrip("/"), account_id or api_key)
 
@@ -159,7 +164,8 @@ class KazooProvider(BaseProvider):
     def from_settings(
         cls, settings: Settings, *, http: httpx.AsyncClient, redis: RedisClient, **_: Any
     ) -> KazooProvider | None:
-        """Enabled by KAZOO_BASE_URL + KAZOO_API_KEY; KAZOO_ACCOUNT_ID else the key's own account."""
+        """Enabled by KAZOO_BASE_URL + KAZOO_API_KEY; KAZOO_ACCOUNT_ID else the key's own account;
+        KAZOO_USE_LOCAL_RESOURCES chooses the carriers forwards leave through."""
         if not settings.kazoo_base_url or settings.kazoo_api_key is None:
             return None
         return cls(
@@ -168,17 +174,29 @@ class KazooProvider(BaseProvider):
             base_url=settings.kazoo_base_url,
             api_key=settings.kazoo_api_key.get_secret_value(),
             account_id=settings.kazoo_account_id,
+            use_local_resources=settings.kazoo_use_local_resources,
         )
 
     # -- search ----------------------------------------------------------------------------
 
     async def search(self, query: SearchQuery) -> list[Offer]:
+        """Numbers whose national number starts with the pattern (at least 3 digits: Kazoo has
+        no search without a prefix, so none is sent and the user is asked for an area code)."""
+        pattern = query.pattern or ""
+        shortest, longest = PREFIX_LENGTH
+        if len(pattern) < shortest:
+            raise NotSupported(
+                self.label,
+                f"a search needs the first {shortest} or more digits of the national number "
+                "(an area code), e.g. `/number search US 415`",
+            )
         params = {
-            "prefix": f"+{calling_code(query.country)}{query.pattern or ''}",
+            "prefix": pattern[:longest],  # a longer pattern is matched below
             "quantity": min(max(query.limit, 1), MAX_QUANTITY),
             "offset": 0,
             "country": query.country,
         }
+        start = f"+{calling_code(query.country)}{pattern}"
         action = f"searching {query.country} numbers"
         response = await self._api.request("GET", "/v2/phone_numbers", params=params, action=action)
         if not succeeded(response):
@@ -187,7 +205,7 @@ class KazooProvider(BaseProvider):
         offers: list[Offer] = []
         for raw in found if isinstance(found, list) else []:
             e164 = e164_of(raw.get("number") or raw.get("e164")) if isinstance(raw, Mapping) else None
-            if e164 is None or country_of(e164) not in (query.country, None):
+            if e164 is None or not e164.startswith(start) or country_of(e164) not in (query.country, None):
                 continue
             kind = _type_of(e164)
             if query.type is not None and kind not in (query.type, None):

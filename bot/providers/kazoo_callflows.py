@@ -6,8 +6,12 @@ gives each callflow's numbers; its flow comes from ``GET …/callflows/{id}``.
 
 A forward is a flow whose root is the ``resources`` module with ``to_did`` (or ``offnet``,
 its deprecated twin that always uses the system carriers): Kazoo dials ``to_did`` out through
-the carriers instead of ringing anything inside Kazoo. The bot's callflows are named
-``numberbot: forward +…`` so that people reading them in Kazoo know where they came from.
+the carriers instead of ringing anything inside Kazoo. ``resources`` picks the carriers by
+``use_local_resources``, which defaults to true in Kazoo's callflow schema
+(``callflows.resources.json``): the account's own carriers only. The bot always sends it,
+from KAZOO_USE_LOCAL_RESOURCES (default false: the cluster's global carriers). The bot's
+callflows are named ``numberbot: forward +…`` so that people reading them in Kazoo know
+where they came from.
 """
 
 from __future__ import annotations
@@ -72,8 +76,10 @@ class Route:
 
 
 class Callflows:
-    def __init__(self, api: KazooApi) -> None:
+    def __init__(self, api: KazooApi, *, use_local_resources: bool = False) -> None:
+        """`use_local_resources`: the carriers the bot's own forwards leave through."""
         self._api = api
+        self._local = use_local_resources
 
     async def routes(self, numbers: set[str]) -> dict[str, Route]:
         """The callflow owning each of `numbers` that has one."""
@@ -115,13 +121,16 @@ class Callflows:
     async def forward(self, e164: str, destination: str, route: Route | None, *, action: str) -> httpx.Response:
         """Make the bot's forward callflow, or point `route` (replaceable) at `destination`.
 
-        A new one uses ``resources`` on the account's own carriers; an existing forward keeps
-        its module and options (so a carrier choice made in Kazoo survives), only ``to_did``
-        changes. Sent once; a lost answer raises OutcomeUnknown.
+        A new one uses ``resources`` with ``use_local_resources`` from the setting. An existing
+        forward keeps its module and options, only ``to_did`` changes, except that the bot's
+        own ``resources`` callflow follows the setting too. Sent once; a lost answer raises
+        OutcomeUnknown.
         """
-        flow: dict[str, Any] = {"module": "resources", "data": {"use_local_resources": True}, "children": {}}
+        flow: dict[str, Any] = {"module": "resources", "data": {}, "children": {}}
         if route is not None and route.forward_to is not None:
             flow = {**route.flow, "data": dict(route.flow.get("data") or {})}
+        if route is None or (route.ours and flow.get("module") == "resources"):
+            flow["data"]["use_local_resources"] = self._local
         flow["data"]["to_did"] = destination
         # The callflow keeps any other numbers someone added to it.
         numbers = list(route.listed) if route is not None else [e164]

@@ -10,6 +10,14 @@ with ``error-code``/``error-code-label``, so both the status and the body are ch
 that fails or loses its answer is never sent again: the account is looked up first, and a
 number the account owns counts as bought.
 
+``POST /number/update`` replaces the number's settings with what it is sent: a field left out
+(``app_id``, ``moHttpUrl``, ``voiceStatusCallback``, the messages callback) is cleared. A
+forward therefore sends back what ``/account/numbers`` reports for those, and changes only the
+voice callback.
+
+Search ``features`` takes only the combinations Vonage's reference lists, in its order
+(``SMS``, ``VOICE``, ``SMS,VOICE``, ``MMS``, ``SMS,MMS``, ``VOICE,MMS``, ``SMS,MMS,VOICE``).
+
 Money: ``cost`` is the monthly rental as a decimal string in the account's currency. Vonage
 documents it "in Euros" (API accounts are kept in EUR) and the API never says otherwise, so
 it is read as EUR. Vonage gives no setup cost: it is unknown (None), never 0.
@@ -59,6 +67,12 @@ _TYPES: dict[NumberType, str] = {
 _TYPES_BACK = {wire: ours for ours, wire in _TYPES.items()}
 _FEATURES: dict[Feature, str] = {Feature.sms: "SMS", Feature.voice: "VOICE", Feature.mms: "MMS"}
 _FEATURES_BACK = {wire: ours for ours, wire in _FEATURES.items()}
+# The `features` values of /number/search, exactly as Vonage's API reference lists them.
+_SEARCH_FEATURES = ("SMS", "VOICE", "SMS,VOICE", "MMS", "SMS,MMS", "VOICE,MMS", "SMS,MMS,VOICE")
+_FEATURE_QUERY = {frozenset(_FEATURES_BACK[f] for f in value.split(",")): value for value in _SEARCH_FEATURES}
+# What /number/update clears unless it is sent again (the voice callback is what a forward sets).
+_KEPT_ON_UPDATE = ("app_id", "moHttpUrl", "voiceStatusCallback")
+_MESSAGES_CALLBACK = ("messagesCallbackType", "messagesCallbackValue")  # sent together or not at all
 # What Vonage's one opaque refusal usually means, so the user knows what to do next.
 _HINTS = {"method failed": "Vonage says this when the number is no longer for sale or the account lacks credit"}
 
@@ -207,7 +221,7 @@ class VonageProvider(BasicAuthProvider):
             params["pattern"] = f"{calling_code(query.country)}{query.pattern}"
             params["search_pattern"] = 0
         if query.features:
-            params["features"] = ",".join(sorted(_FEATURES[f] for f in query.features))
+            params["features"] = _FEATURE_QUERY[frozenset(query.features)]
         body = await self._read("/number/search", params, action=f"searching {query.country} numbers")
         offers: list[Offer] = []
         for raw in _numbers(body):
@@ -254,6 +268,7 @@ class VonageProvider(BasicAuthProvider):
         form = {
             "country": str(raw.get("country") or country_of(e164) or ""),
             "msisdn": _msisdn(e164),
+            **_kept_settings(raw),
             "voiceCallbackType": "tel",
             "voiceCallbackValue": _msisdn(destination),
         }
@@ -285,6 +300,14 @@ class VonageProvider(BasicAuthProvider):
             ) from None
         if still_there is not None:
             raise ProviderRefused(self.label, f"could not release {e164}: {_reason(response)}")
+
+
+def _kept_settings(raw: dict[str, Any]) -> dict[str, str]:
+    """The settings /number/update would clear, as /account/numbers reports them now."""
+    kept = {k: str(raw[k]) for k in _KEPT_ON_UPDATE if raw.get(k)}
+    if all(raw.get(k) for k in _MESSAGES_CALLBACK):
+        kept.update({k: str(raw[k]) for k in _MESSAGES_CALLBACK})
+    return kept
 
 
 def _numbers(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -112,6 +112,33 @@ async def test_role_is_rechecked_at_click_time(bot: BotUnderTest, sandbox: Recor
     assert sandbox.count("buy") == 0
 
 
+async def test_a_buyer_demoted_to_viewer_cannot_confirm(bot: BotUnderTest, sandbox: Recorder) -> None:
+    await grant(bot, BUYER, "buyer")
+    quote_id, _ = await quote_for(bot, user=BUYER)
+    await grant(bot, BUYER, "viewer")
+    await bot.click(ids.CONFIRM, quote_id, user=BUYER, key="demoted")
+    assert "Confirming a purchase needs the requester role; yours is viewer" in bot.last("demoted").text
+    assert sandbox.count("buy") == 0
+
+
+async def test_a_second_quote_for_a_number_bought_meanwhile_buys_nothing(
+    bot: BotUnderTest, redis: Redis, sandbox: Recorder
+) -> None:
+    ack = await bot.command("search US --limit 1")
+    (buy,) = bot.buttons(bot.last(ack.key), ids.BUY)
+    await bot.click(ids.BUY, buy["value"], key="first-quote")
+    await bot.click(ids.BUY, buy["value"], key="second-quote")
+    first, second = (bot.quote_id(bot.last(k)) for k in ("first-quote", "second-quote"))
+    assert first != second, "two quotes for one number"
+    await bot.click(ids.CONFIRM, first, key="first")
+    await bot.click(ids.CONFIRM, second, key="second")
+    assert "bought" in bot.last("first").text
+    assert "already in the pool" in bot.last("second").text
+    assert sandbox.count("buy") == 1
+    assert await redis.hlen(keys.pool(TEAM)) == 1
+    assert len(await redis.hgetall(keys.spend(TEAM, month_of()))) == 1, "spent once"
+
+
 async def test_viewer_cannot_press_buy(bot: BotUnderTest, sandbox: Recorder) -> None:
     await grant(bot, VIEWER, "viewer")
     ack = await bot.command("search GB --limit 1", user=VIEWER)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from redis.asyncio import Redis
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.blocks import ids
 from bot.console.slack_stub import SlackStub
+from bot.models import utcnow
 from bot.providers.sandbox import SandboxProvider
 from tests.conftest import make_settings
 from tests.fakes import FakeCarrier, Recorder
@@ -183,6 +185,37 @@ async def test_an_expired_quote_cannot_be_approved_and_can_be_asked_again(
     assert new_quote != quote_id
     assert await redis.exists(keys.quote(TEAM, new_quote))
     assert [f["outcome"] for _, f in await redis.xrange(keys.audit(TEAM)) if f["action"] == "expire"] == ["expired"]
+
+
+def later(bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch, seconds: int) -> None:
+    """The bot's clock moves on; Redis has not expired anything (its clock may differ)."""
+    monkeypatch.setattr(bot.services.purchases, "clock", lambda: utcnow() + timedelta(seconds=seconds))
+
+
+async def test_a_quote_past_its_time_cannot_be_approved_though_redis_still_holds_it(
+    sandboxed, slack: SlackStub, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, sandbox = sandboxed
+    quote_id, _ = await requested(bot, slack)
+    later(bot, monkeypatch, 301)
+    assert await redis.exists(keys.quote(TEAM, quote_id))
+    await bot.click(ids.APPROVE, quote_id, user=APPROVER, key="approval-msg", channel=APPROVALS)
+    assert "expired before a decision" in bot.last("approval-msg").text
+    assert "expired before anyone approved it" in bot.last("requester-msg").text
+    assert sandbox.count("buy") == 0
+    assert await redis.hlen(keys.pool(TEAM)) == 0
+
+
+async def test_approval_cannot_be_requested_for_a_quote_past_its_time(
+    sandboxed, slack: SlackStub, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot, _ = sandboxed
+    quote_id, _ = await quote_for(bot, user=REQUESTER)
+    later(bot, monkeypatch, 301)
+    posts = len(slack.api_calls("chat.postMessage"))
+    await bot.click(ids.REQUEST_APPROVAL, quote_id, user=REQUESTER, key="late-request")
+    assert "expired" in bot.last("late-request").text
+    assert len(slack.api_calls("chat.postMessage")) == posts, "nothing is posted to the approvers"
 
 
 async def test_the_sweep_closes_requests_nobody_decided(sandboxed, slack: SlackStub, redis: Redis) -> None:

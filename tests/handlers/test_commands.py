@@ -171,24 +171,6 @@ async def test_list_flags_a_number_the_provider_no_longer_has(bot: BotUnderTest,
     assert "no longer on the sandbox account" in json.dumps(bot.last(ack.key).blocks)
 
 
-async def test_list_pages_with_a_next_button(bot: BotUnderTest, redis: Redis) -> None:
-    from bot.models import PoolEntry, utcnow
-
-    for i in range(23):
-        entry = PoolEntry(e164=f"+4420794601{i:02d}", provider="sandbox", bought_by=ADMIN, bought_at=utcnow())
-        assert await PoolStore(redis).adopt(TEAM, entry)
-    ack = await bot.command("list")
-    first = bot.last(ack.key)
-    assert len(first.blocks) <= 50
-    assert "Page 1 of 3" in json.dumps(first.blocks)
-    (next_button,) = bot.buttons(first, ids.LIST_PAGE)
-    await bot.click(ids.LIST_PAGE, next_button["value"], key="listing")
-    second = bot.last("listing")
-    assert "Page 2 of 3" in json.dumps(second.blocks)
-    assert second.data["replace_original"] is True
-    assert len(bot.buttons(second, ids.LIST_PAGE)) == 2  # previous and next
-
-
 async def test_forward_of_a_number_not_in_the_pool_is_refused_without_provider_call(
     bot: BotUnderTest, sandbox: Recorder
 ) -> None:

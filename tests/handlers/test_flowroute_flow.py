@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from bot import keys
 from bot.blocks import ids
 from bot.budget import month_of
-from bot.models import PoolEntry, utcnow
+from bot.models import Feature, PoolEntry, utcnow
 from bot.pool import PoolStore
 from bot.providers.flowroute import FlowrouteProvider
 from tests.conftest import BotFactory
@@ -100,9 +100,20 @@ async def test_search_us_206_shows_flowroute_numbers_with_monthly_and_setup_cost
     assert request.url.path == "/v2/numbers/available"
     assert dict(request.url.params) == {"iso_country": "US", "starts_with": "1206", "limit": "10"}
 
-    ack = await bot.command("search GB --provider flowroute")
-    assert "Flowroute does not sell numbers in GB" in bot.last(ack.key).text
-    assert len(router.calls) == 1, "a country Flowroute does not sell is answered without a call"
+
+async def test_a_number_outside_plus_one_is_listed_and_adopted(
+    bot: BotUnderTest, wire: FlowrouteWire, account: FlowrouteAccount, redis: Redis
+) -> None:
+    london = Listing(e164="+442079460123", country="GB", features=frozenset({Feature.voice}))
+    account.own(london)
+    ack = await bot.command(f"adopt {london.e164} --provider flowroute")
+    assert f"Adopted {london.e164} from flowroute" in bot.last(ack.key).text
+    ack = await bot.command("list --provider flowroute")
+    rows = [b["text"]["text"] for b in bot.last(ack.key).blocks if b["type"] == "section"]
+    (row,) = [r for r in rows if london.e164 in r]
+    assert "no longer on the flowroute account" not in row
+    ack = await bot.command(f"info {london.e164}")
+    assert "no longer" not in json.dumps(bot.last(ack.key).blocks)
 
 
 async def test_buy_with_confirmation_shows_monthly_and_setup_cost_and_buys_once(
@@ -161,8 +172,7 @@ async def test_list_pages_through_the_pool_and_flowroute_account(
     assert f"forwards to {DESTINATION}" in next(r for r in rows if seattle(300) in r), "live routes from Flowroute"
     listed = [c.request for c in router.calls if c.request.url.path == "/v2/numbers"]
     assert [r.url.params["offset"] for r in listed] == ["0", "200"]
-    (next_button,) = bot.buttons(first, ids.LIST_PAGE)
-    await bot.click(ids.LIST_PAGE, next_button["value"], key="page2")
+    await bot.press(first, ids.LIST_NEXT, key="page2")
     second = bot.last("page2")
     assert "Page 2 of 2" in json.dumps(second.blocks)
     rows = [b["text"]["text"] for b in second.blocks if b["type"] == "section"]

@@ -98,6 +98,8 @@ async def test_legacy_payloads_with_every_action_id_run_nothing(
     values = {
         ids.BUY: offer_ref,
         ids.LIST_PAGE: json.dumps({"page": 0, "provider": None}),
+        ids.LIST_PREVIOUS: json.dumps({"page": 0, "provider": None}),
+        ids.LIST_NEXT: json.dumps({"page": 1, "provider": None}),
         ids.RELEASE: intent_id,
         ids.RELEASE_CANCEL: intent_id,
     }

@@ -96,9 +96,16 @@ async def test_search_us_415_shows_kazoo_numbers_with_unknown_costs(bot: BotUnde
     assert lines[2] == "+14155550124 (kazoo) unknown/month · setup unknown"
     assert len(bot.buttons(results, ids.BUY)) == 2
     (request,) = [c.request for c in wire.router.calls if c.request.url.path == "/v2/phone_numbers"]
-    assert request.url.params["prefix"] == "+1415"
-    assert b"prefix=%2B1415" in request.url.query
+    assert request.url.params["prefix"] == "415", "the national digits: Kazoo adds the dial code"
     assert request.url.params["country"] == "US"
+
+
+async def test_search_without_an_area_code_notes_what_kazoo_needs(bot: BotUnderTest, wire: KazooWire) -> None:
+    ack = await bot.command("search US --provider kazoo")
+    results = bot.last(ack.key)
+    assert "a search needs the first 3 or more digits of the national number" in results.text
+    assert bot.buttons(results, ids.BUY) == []
+    assert [c for c in wire.router.calls if c.request.url.path == "/v2/phone_numbers"] == []
 
 
 async def test_buy_without_charges_activates_once(
@@ -188,6 +195,7 @@ async def test_forward_goes_through_a_callflow(
     assert json_of(request) == {
         "data": {"name": f"numberbot: forward {number}", "numbers": [number], "flow": forward_flow(DESTINATION)}
     }
+    assert wire.dial(number) == DESTINATION, "a call reaches it through the system's carriers"
     ack = await bot.command(f"info {number}")
     info = json.dumps(bot.last(ack.key).blocks)
     assert DESTINATION in info
@@ -199,6 +207,29 @@ async def test_forward_goes_through_a_callflow(
     assert create.call_count == 1, "the number's callflow is changed, not made twice"
     assert change.calls.last.request.url.path == f"{A}/callflows/{callflow_id(number)}"
     assert account.owned[number].forward_to == "+447400654321"
+    assert wire.dial(number) == "+447400654321"
+
+
+@pytest.mark.parametrize("local_carriers", [True, False])
+async def test_kazoo_use_local_resources_sends_forwards_through_the_accounts_carriers(
+    make_bot: BotFactory, redis: Redis, wire: KazooWire, local_carriers: bool
+) -> None:
+    bot = await provider_bot(
+        make_bot,
+        redis,
+        "kazoo",
+        KazooProvider,
+        kazoo_base_url=BASE_URL,
+        kazoo_api_key=API_KEY,
+        kazoo_use_local_resources=True,
+    )
+    wire.local_carriers = local_carriers
+    wire.mock_buy()
+    create, _ = wire.mock_forward()
+    number = await buy_first(bot)
+    await bot.command(f"forward {number} {DESTINATION}")
+    assert json_of(create.calls.last.request)["data"]["flow"] == forward_flow(DESTINATION, local=True)
+    assert wire.dial(number) == (DESTINATION if local_carriers else None), "only the account's own carriers"
 
 
 async def test_release_gives_the_number_back_and_removes_its_callflow(

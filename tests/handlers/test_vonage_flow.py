@@ -149,6 +149,39 @@ async def test_forward_updates_the_number_at_vonage(bot: BotUnderTest, wire: Von
     assert DESTINATION in json.dumps(bot.last(ack.key).blocks)
 
 
+async def test_forward_keeps_the_numbers_sms_routing_and_application(
+    bot: BotUnderTest, wire: VonageWire, account: Account
+) -> None:
+    """/number/update replaces what it is not sent: the forward sends the SMS webhook, the
+    application and the status callback back, so only the voice callback changes."""
+    wire.mock_search(OFFERED)
+    wire.mock_buy()
+    update = wire.mock_update()
+    number = await buy_first(bot)
+    routing = {
+        "app_id": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+        "moHttpUrl": "https://sms.example.com/inbound",
+        "voiceStatusCallback": "https://voice.example.com/status",
+        "messagesCallbackType": "app",
+        "messagesCallbackValue": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+    }
+    wire.settings[number] = dict(routing)  # set up at Vonage (dashboard, another tool)
+
+    ack = await bot.command(f"forward {number} {DESTINATION}")
+
+    assert f"now forward to {DESTINATION} via vonage" in bot.last(ack.key).text
+    (request,) = [call.request for call in update.calls]
+    assert form_of(request) == {
+        "country": "GB",
+        "msisdn": number.removeprefix("+"),
+        **routing,
+        "voiceCallbackType": "tel",
+        "voiceCallbackValue": DESTINATION.removeprefix("+"),
+    }
+    assert wire.settings[number] == routing, "Vonage still routes SMS and the application as before"
+    assert account.owned[number].forward_to == DESTINATION
+
+
 async def test_release_cancels_at_vonage_and_leaves_the_pool(
     bot: BotUnderTest, wire: VonageWire, account: Account, redis: Redis
 ) -> None:

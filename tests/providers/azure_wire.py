@@ -9,6 +9,13 @@ phoneNumbers: {id: AvailablePhoneNumber}}``; purchases and releases answer 202 w
 (``notStarted``/``running``/``succeeded``/``failed``); ``GET /phoneNumbers`` pages with a
 relative ``nextLink``; errors are ``{"error": {"code", "message"}}``.
 
+Operations are ``PhoneNumberOperation`` documents as the 2025-06-01 reference defines them:
+``id``, ``operationType`` (``purchase``, ``releasePhoneNumber``, ``search`` or
+``updatePhoneNumberCapabilities``: a reservation's purchase is a ``purchase`` although its id
+starts ``reservationPurchase_``), ``status`` from the four values above exactly as cased,
+``createdDateTime``, ``lastActionDateTime`` and, when failed, a CommunicationError
+``error``. A test that sets a status Azure never sends fails at once.
+
 `signature_of` recomputes the HMAC-SHA256 signature with hmac/hashlib directly, independently
 of bot.providers.azure_auth, so every request the adapter sends is checked against it.
 """
@@ -54,6 +61,14 @@ RESERVATION = re.compile(r"^/availablePhoneNumbers/reservations/(?P<rid>[^/:]+)$
 NUMBER = re.compile(r"^/phoneNumbers/(?P<number>\+\d+)$")
 OPERATION = re.compile(r"^/phoneNumbers/operations/(?P<op_id>[^/]+)$")
 BROWSE = re.compile(r"^/availablePhoneNumbers/countries/(?P<cc>[A-Z]{2})/:browse$")
+OPERATION_STATUSES = ("notStarted", "running", "succeeded", "failed")  # PhoneNumberOperationStatus
+
+
+def _checked_statuses(statuses: list[str]) -> list[str]:
+    unknown = [s for s in statuses if s not in OPERATION_STATUSES]
+    if unknown:
+        raise ValueError(f"Azure never reports an operation as {unknown}; it says one of {OPERATION_STATUSES}")
+    return statuses
 
 
 def signature_of(request: httpx.Request, key: str = ACCESS_KEY) -> str:
@@ -106,9 +121,13 @@ def _error(status: int, code: str, message: str) -> httpx.Response:
 class Operation:
     id: str
     statuses: list[str]
+    kind: str = "purchase"  # operationType
     effect: Any = None  # called once when the operation succeeds
     error: dict[str, str] | None = None
     polls: int = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, _checked_statuses(value) if name == "statuses" else value)
 
 
 @dataclass
@@ -126,6 +145,9 @@ class AzureWire:
     offered: dict[str, Listing] = field(default_factory=dict)  # by Azure id (digits)
     reservations: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, Operation] = field(default_factory=dict)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, _checked_statuses(value) if name == "statuses" else value)
 
     def __post_init__(self) -> None:
         self.routes = {
@@ -274,9 +296,10 @@ class AzureWire:
             op.effect = None
         body: dict[str, Any] = {
             "id": op.id,
-            "operationType": "reservationPurchase" if op.id.startswith("reservation") else "releasePhoneNumber",
+            "operationType": op.kind,
             "status": status,
             "createdDateTime": "2025-01-07T10:30:00.000Z",
+            "lastActionDateTime": _iso(datetime.now(UTC)),
         }
         if status == "failed" and op.error:
             body["error"] = op.error
@@ -307,7 +330,7 @@ class AzureWire:
         if e164 not in self.account.owned:
             return _error(404, "PhoneNumberNotFound", "The phone number was not found.")
         release_id = str(uuid.uuid4())
-        op = Operation(id=f"release_{release_id}", statuses=list(self.statuses))
+        op = Operation(id=f"release_{release_id}", statuses=list(self.statuses), kind="releasePhoneNumber")
         if self.release_mode == "failed":
             op.statuses[-1] = "failed"
             op.error = {"code": "ReleaseFailed", "message": "The number is assigned to a Teams user."}

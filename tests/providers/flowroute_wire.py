@@ -7,6 +7,14 @@ Routes v2 reference: numbers are resources ``{"type": "number", "id": "1206…",
 and an absolute ``links.next``; a single number's document carries ``relationships``
 (primary_route, failover_route) and its routes in ``included``; costs are JSON numbers; errors
 are ``{"errors": [{"detail", "id", "status", "title"}]}``; 204 answers have no body.
+
+Requests are checked as Flowroute and JSON:API check them, and refused with that error body
+(never with an assertion the adapter could swallow): a body that is not
+``application/vnd.api+json`` gets 415, a resource of the wrong ``type`` 409 (JSON:API), a
+route that is not an 11-digit ``number`` route 422, a ``limit`` above 200 400. Numbers of
+any country live on the account and in the inventory; search filters by ``iso_country``,
+``number_type`` and ``starts_with`` (digits after a default country code 1, or ``+`` and
+another country code).
 """
 
 from __future__ import annotations
@@ -88,6 +96,29 @@ def _digits(request: httpx.Request) -> str:
     return request.url.path.split("/")[3]
 
 
+def _body(request: httpx.Request) -> dict[str, Any] | None:
+    """A JSON:API request body, or None when it is not one (Flowroute answers 415)."""
+    if request.headers.get("content-type") != JSON_API:
+        return None
+    try:
+        body = json.loads(request.content)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def unsupported() -> httpx.Response:
+    return error(415, "Request bodies must be application/vnd.api+json.", "Unsupported Media Type")
+
+
+def _starts(listing: Listing, starts_with: str | None) -> bool:
+    """Flowroute's starts_with: digits after a default country code 1, or `+` and a country code."""
+    if not starts_with:
+        return True
+    wanted = starts_with if starts_with.startswith("+") else f"+1{starts_with.removeprefix('1')}"
+    return listing.e164.startswith(wanted)
+
+
 @dataclass
 class FlowrouteAccount(Account):
     """An Account with Flowroute's inbound routes and number aliases beside it."""
@@ -125,8 +156,8 @@ class FlowrouteWire:
                 "iso_country": listing.country,
                 "messaging_enabled": Feature.sms in listing.features,
                 "number_type": "toll-free" if listing.type is NumberType.tollfree else "longcode",
-                "rate_center": "seattle",
-                "state": "wa",
+                "rate_center": "seattle" if digits.startswith("1") else None,
+                "state": "wa" if digits.startswith("1") else None,
                 "value": digits,
             },
             "links": {"self": f"{BASE_URL}/v2/numbers/{digits}"},
@@ -165,7 +196,8 @@ class FlowrouteWire:
     def page(self, path: str, request: httpx.Request, items: list[dict[str, Any]]) -> httpx.Response:
         params = request.url.params
         limit, offset = int(params.get("limit", "10")), int(params.get("offset", "0"))
-        assert 0 < limit <= 200, "Flowroute serves at most 200 items a page"
+        if not 0 < limit <= 200:
+            return error(400, "limit must be between 1 and 200.", "Bad Request")
         links = {"self": f"{BASE_URL}{path}?limit={limit}&offset={offset}"}
         if offset + limit < len(items):
             links["next"] = f"{BASE_URL}{path}?limit={limit}&offset={offset + limit}"
@@ -187,8 +219,16 @@ class FlowrouteWire:
 
     def mock_search(self, listings: list[Listing]) -> respx.Route:
         def found(request: httpx.Request) -> httpx.Response:
+            params = request.url.params
+            kind = params.get("number_type")
             items = []
             for listing in listings:
+                if params.get("iso_country") not in (None, listing.country) or not _starts(
+                    listing, params.get("starts_with")
+                ):
+                    continue
+                if kind is not None and kind != ("toll-free" if listing.type is NumberType.tollfree else "longcode"):
+                    continue
                 item = self.resource(listing)
                 attributes = item["attributes"]
                 for key in ("alias", "cnam_lookups_enabled", "messaging_enabled"):
@@ -237,11 +277,18 @@ class FlowrouteWire:
         return self.page("/v2/routes", request, chosen)
 
     def create_route(self, request: httpx.Request) -> httpx.Response:
-        data = json_of(request)["data"]
-        attributes = data["attributes"]
-        assert data["type"] == "route"
-        assert attributes["route_type"] == "number"
-        assert len(attributes["value"]) == 11, "a number route's value is 11 digits"
+        body = _body(request)
+        if body is None:
+            return unsupported()
+        data = body.get("data") or {}
+        attributes = data.get("attributes") or {}
+        if data.get("type") != "route":
+            return error(409, "The resource type must be route.", "Conflict")
+        value = str(attributes.get("value") or "")
+        if attributes.get("route_type") != "number" or not (len(value) == 11 and value.startswith("1")):
+            return error(
+                422, "A number route's value must be an 11-digit North American number.", "Unprocessable Entity"
+            )
         if any(r["alias"] == attributes["alias"] for r in self.account.routes.values()):
             return error(422, "A route with this alias already exists.", "Unprocessable Entity")
         route_id = self.account.add_route(attributes["value"], attributes["alias"])
@@ -249,10 +296,14 @@ class FlowrouteWire:
 
     def attach_primary(self, request: httpx.Request) -> httpx.Response:
         e164 = to_e164(_digits(request)) or ""
-        data = json_of(request)["data"]
+        body = _body(request)
+        if body is None:
+            return unsupported()
+        data = body.get("data") or {}
         if e164 not in self.account.owned or data.get("id") not in self.account.routes:
             return not_found()
-        assert data["type"] == "route"
+        if data.get("type") != "route":
+            return error(409, "The resource type must be route.", "Conflict")
         route = self.account.routes[data["id"]]
         forward_to = to_e164(route["value"]) if route["route_type"] == "number" else None
         self.account.owned[e164] = replace(self.account.owned[e164], forward_to=forward_to)
@@ -269,7 +320,12 @@ class FlowrouteWire:
             e164 = to_e164(_digits(request)) or ""
             if e164 not in self.account.owned:
                 return not_found()
-            self.account.aliases[e164] = json_of(request)["alias"]
+            body = _body(request)
+            if body is None:
+                return unsupported()
+            if body.get("type") != "number" or not isinstance(body.get("alias"), str):
+                return error(422, "alias must be a string.", "Unprocessable Entity")
+            self.account.aliases[e164] = body["alias"]
             return answer(200, self.document(self.account.owned[e164]))
 
         return self.router.patch(path__regex=NUMBER).mock(side_effect=alias)

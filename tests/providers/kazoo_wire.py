@@ -7,9 +7,17 @@ envelope ``{data, status, error, message, request_id}`` with the HTTP status mat
 ``error``; numbers in paths are URL-encoded E.164; listings page with ``page_size`` /
 ``start_key`` → ``next_start_key``; a 402 carries ``activation_charges`` and per-item rates.
 
+Search follows crossbar's ``find_numbers`` schema and ``cb_phone_numbers``: ``prefix`` is
+required and 3–10 characters (else 400 ``validation error`` with the failed rule nested under
+the field, as ``kz_json_schema`` words it), and the carriers are asked for numbers starting
+with the country's dial code followed by ``prefix`` (so an E.164 ``+1415`` finds nothing).
+
 The account's forwards (``Listing.forward_to``) are rendered as the bot's ``resources``
-callflows, so a test that changes the Account changes what Kazoo shows; callflows someone
-else made live in ``KazooWire.others``.
+callflows (the flow the bot sent, when it sent one), so a test that changes the Account
+changes what Kazoo shows; callflows someone else made live in ``KazooWire.others``.
+``dial`` tells where an inbound call ends up: ``resources`` with ``use_local_resources``
+(true when left out, as in Kazoo's callflow schema) reaches the destination only when the
+account has carriers of its own (``local_carriers``); otherwise the system's carriers do.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import phonenumbers
 import respx
 
 from tests.providers.contract import Account, Listing
@@ -57,8 +66,32 @@ def callflow_id(e164: str) -> str:
     return hashlib.md5(e164.encode()).hexdigest()  # a made-up document id
 
 
-def forward_flow(destination: str) -> dict[str, Any]:
-    return {"module": "resources", "data": {"to_did": destination, "use_local_resources": True}, "children": {}}
+def forward_flow(destination: str, *, local: bool = False) -> dict[str, Any]:
+    """The bot's forward flow (the system's carriers unless `local`)."""
+    return {"module": "resources", "data": {"to_did": destination, "use_local_resources": local}, "children": {}}
+
+
+def validation_error(field: str, rule: str, message: str, value: object, **extra: Any) -> httpx.Response:
+    """Crossbar's 400 for a request that fails its JSON schema."""
+    return error(400, "validation error", {field: {rule: {"message": message, "value": value, **extra}}})
+
+
+def find_numbers_error(params: httpx.QueryParams) -> httpx.Response | None:
+    """The 400 crossbar's find_numbers schema answers, or None when the search is valid."""
+    prefix = params.get("prefix")
+    if not prefix:
+        return validation_error("prefix", "required", "Field is required but missing", "prefix")
+    if len(prefix) < 3:
+        return validation_error("prefix", "minLength", "String must be at least 3 characters", prefix, target=3)
+    if len(prefix) > 10:
+        return validation_error("prefix", "maxLength", "String must not be more than 10 characters", prefix, target=10)
+    country = params.get("country", "US")
+    if len(country) != 2:
+        return validation_error("country", "minLength", "String must be at least 2 characters", country, target=2)
+    quantity = params.get("quantity", "1")
+    if not quantity.isdigit() or int(quantity) < 1:
+        return validation_error("quantity", "minimum", "Value must be at least 1", quantity, target=1)
+    return None
 
 
 class KazooWire:
@@ -70,6 +103,8 @@ class KazooWire:
         self.tokens = tokens if tokens is not None else {TOKEN}  # what Kazoo accepts now
         self.issued: list[str] = []  # tokens handed out by api_auth, in order
         self.others: dict[str, dict[str, Any]] = {}  # callflows the bot did not make, by id
+        self.flows: dict[str, dict[str, Any]] = {}  # the flow the bot last sent, by number
+        self.local_carriers = False  # the account has no carriers of its own: the system's serve it
         self.charges: dict[str, Any] | None = None  # the 402 data while the plan charges
 
     # -- auth ------------------------------------------------------------------------------
@@ -105,8 +140,18 @@ class KazooWire:
     # -- search ----------------------------------------------------------------------------
 
     def mock_search(self, listings: list[Listing]) -> respx.Route:
+        """The carriers hold `listings`; a search gets those starting with dial code + prefix."""
+
         def search(request: httpx.Request) -> httpx.Response:
-            return envelope([available(n) for n in listings])
+            params = request.url.params
+            refused = find_numbers_error(params)
+            if refused is not None:
+                return refused
+            dial_code = phonenumbers.country_code_for_region(params.get("country", "US"))
+            start = f"+{dial_code}{params['prefix'].replace(' ', '')}"
+            found = [n for n in listings if n.e164.startswith(start)]
+            offset, quantity = int(params.get("offset", "0")), int(params.get("quantity", "1"))
+            return envelope([available(n) for n in found[offset : offset + quantity]])
 
         return self._route("GET", "/v2/phone_numbers", search)
 
@@ -164,9 +209,28 @@ class KazooWire:
                     "name": f"numberbot: forward {listing.e164}",
                     "numbers": [listing.e164],
                     "patterns": [],
-                    "flow": forward_flow(listing.forward_to),
+                    "flow": self._flow(listing.e164, listing.forward_to),
                 }
         return {**docs, **self.others}
+
+    def _flow(self, e164: str, destination: str) -> dict[str, Any]:
+        """The flow the bot sent for `e164`, or the bot's default one for a forward set elsewhere."""
+        sent = self.flows.get(e164)
+        if sent is not None and sent.get("data", {}).get("to_did") == destination:
+            return sent
+        return forward_flow(destination)
+
+    def dial(self, e164: str) -> str | None:
+        """Where an inbound call to `e164` ends up (None: nowhere), as Kazoo would route it."""
+        route = self.route_of(e164)
+        flow = route["flow"] if route is not None else {}
+        data = flow.get("data") or {}
+        if flow.get("module") == "offnet":
+            return data.get("to_did")  # always the system's carriers
+        if flow.get("module") != "resources":
+            return None
+        local = data.get("use_local_resources", True)  # Kazoo's schema default
+        return data.get("to_did") if (self.local_carriers or not local) else None
 
     def route_of(self, e164: str) -> dict[str, Any] | None:
         return next((d for d in self.callflows().values() if e164 in d["numbers"]), None)
@@ -193,6 +257,10 @@ class KazooWire:
 
     def _store(self, cf: str | None, doc: dict[str, Any]) -> httpx.Response:
         numbers, flow = doc.get("numbers", []), doc.get("flow", {})
+        local = (flow.get("data") or {}).get("use_local_resources")
+        if local is not None and not isinstance(local, bool):  # callflows.resources.json: a boolean
+            path = "flow.data.use_local_resources"
+            return validation_error(path, "type", "Value did not match type(s): boolean", local)
         clash = next((d for i, d in self.callflows().items() if i != cf and set(d["numbers"]) & set(numbers)), None)
         if clash is not None:
             number = sorted(set(clash["numbers"]) & set(numbers))[0]
@@ -205,6 +273,7 @@ class KazooWire:
             self.others[cf] = {"id": cf, "patterns": [], **doc}
             return envelope(self.others[cf], 201)
         (number,) = numbers
+        self.flows[number] = flow
         self.account.forward(number, target)
         return envelope({"id": callflow_id(number), **doc}, 201)
 

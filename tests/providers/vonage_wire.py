@@ -5,12 +5,22 @@ scenarios (tests/handlers/test_vonage_flow.py). Shapes follow Vonage's Numbers A
 ``/number/search`` and ``/account/numbers`` answer ``{"count": N, "numbers": [...]}`` (no
 ``numbers`` key on an empty page), msisdns without ``+``, ``cost`` a string; writes answer
 ``{"error-code": "200", "error-code-label": "success"}`` or HTTP 420 with an error label.
+
+``/number/search`` takes ``features`` only as the reference lists it (``SMS``, ``VOICE``,
+``SMS,VOICE``, ``MMS``, ``SMS,MMS``, ``VOICE,MMS``, ``SMS,MMS,VOICE``) and filters by it, by
+``type`` and by ``pattern``. ``/number/update`` replaces the number's settings with what is
+sent: ``app_id``, ``moHttpUrl``, ``voiceStatusCallback`` and the messages callback left out
+are cleared; ``voiceCallbackType``/``Value`` and ``messagesCallbackType``/``Value`` must
+come in pairs. ``/account/numbers`` reports those settings (``settings`` by number). The
+reference documents no error body for a malformed parameter; the mock answers it like any
+refused request, HTTP 420 with Vonage's ``error-code``/``error-code-label`` envelope.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +42,11 @@ FEATURES = {"voice": "VOICE", "sms": "SMS", "mms": "MMS"}
 OK = {"error-code": "200", "error-code-label": "success"}
 METHOD_FAILED = {"error-code": "420", "error-code-label": "method failed"}
 AUTH_FAILED = {"error-code": "401", "error-code-label": "authentication failed"}
+SEARCH_FEATURES = ("SMS", "VOICE", "SMS,VOICE", "MMS", "SMS,MMS", "VOICE,MMS", "SMS,MMS,VOICE")
+# What /number/update sets (and clears when left out), and what /account/numbers reports.
+SETTINGS = ("app_id", "moHttpUrl", "voiceStatusCallback", "messagesCallbackType", "messagesCallbackValue")
+PAIRS = (("voiceCallbackType", "voiceCallbackValue"), ("messagesCallbackType", "messagesCallbackValue"))
+VOICE_TYPES = ("sip", "tel", "app")
 
 
 def form_of(request: httpx.Request) -> dict[str, str]:
@@ -56,13 +71,8 @@ def available(listing: Listing) -> dict[str, Any]:
     return raw
 
 
-def owned(listing: Listing) -> dict[str, Any]:
-    raw = available(listing)
-    raw.pop("cost", None)  # /account/numbers carries no price
-    if listing.forward_to:
-        raw["voiceCallbackType"] = "tel"
-        raw["voiceCallbackValue"] = listing.forward_to.removeprefix("+")
-    return raw
+def refused(label: str) -> httpx.Response:
+    return httpx.Response(420, json={"error-code": "420", "error-code-label": label})
 
 
 def _matches(msisdn: str, pattern: str | None, how: str) -> bool:
@@ -77,8 +87,19 @@ class VonageWire:
     def __init__(self, router: respx.MockRouter, account: Account) -> None:
         self.router = router
         self.account = account
+        self.settings: dict[str, dict[str, str]] = {}  # a number's settings besides a tel forward
 
     # -- reads -----------------------------------------------------------------------------
+
+    def owned(self, listing: Listing) -> dict[str, Any]:
+        """A number as /account/numbers shows it: no price; its webhooks, application and callbacks."""
+        raw = available(listing)
+        raw.pop("cost", None)
+        raw.update(self.settings.get(listing.e164, {}))
+        if listing.forward_to:
+            raw["voiceCallbackType"] = "tel"
+            raw["voiceCallbackValue"] = listing.forward_to.removeprefix("+")
+        return raw
 
     def account_page(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params
@@ -91,17 +112,34 @@ class VonageWire:
         page = chosen[(index - 1) * size : index * size]
         body: dict[str, Any] = {"count": len(chosen)}
         if page:  # Vonage leaves `numbers` out of an empty page
-            body["numbers"] = [owned(n) for n in page]
+            body["numbers"] = [self.owned(n) for n in page]
         return httpx.Response(200, json=body)
 
     def mock_account(self) -> respx.Route:
         return self.router.get("/account/numbers").mock(side_effect=self.account_page)
 
     def mock_search(self, listings: list[Listing]) -> respx.Route:
-        body: dict[str, Any] = {"count": len(listings)}
-        if listings:
-            body["numbers"] = [available(n) for n in listings]
-        return self.router.get("/number/search").mock(return_value=httpx.Response(200, json=body))
+        """For sale: `listings`, of which a search gets those matching its filters."""
+
+        def search(request: httpx.Request) -> httpx.Response:
+            params = request.url.params
+            features = params.get("features")
+            if features is not None and features not in SEARCH_FEATURES:
+                return refused(f"invalid features: {features}")
+            found = [
+                raw
+                for raw in map(available, listings)
+                if raw["country"] == params.get("country")
+                and params.get("type") in (None, raw["type"])
+                and set((features or "").split(",")) - {""} <= set(raw["features"])
+                and _matches(raw["msisdn"], params.get("pattern"), params.get("search_pattern", "0"))
+            ]
+            body: dict[str, Any] = {"count": len(found)}
+            if found:
+                body["numbers"] = found[: int(params.get("size", "10"))]
+            return httpx.Response(200, json=body)
+
+        return self.router.get("/number/search").mock(side_effect=search)
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -134,12 +172,24 @@ class VonageWire:
         return self.router.post("/number/buy").mock(side_effect=lost)
 
     def mock_update(self) -> respx.Route:
+        """The number's settings become exactly what is sent (see the module docstring)."""
+
         def update(form: dict[str, str]) -> httpx.Response:
-            e164 = to_e164(form["msisdn"])
-            if e164 not in self.account.owned:
+            e164 = to_e164(form.get("msisdn", ""))
+            if e164 not in self.account.owned or not form.get("country"):
                 return httpx.Response(420, json=METHOD_FAILED)
-            if form.get("voiceCallbackType") == "tel":
-                self.account.forward(e164, to_e164(form["voiceCallbackValue"]) or form["voiceCallbackValue"])
+            for first, second in PAIRS:
+                if bool(form.get(first)) != bool(form.get(second)):
+                    return refused(f"{first} and {second} must be sent together")
+            voice = form.get("voiceCallbackType")
+            if voice and voice not in VOICE_TYPES:
+                return refused(f"invalid voiceCallbackType: {voice}")
+            kept = {k: form[k] for k in SETTINGS if form.get(k)}
+            if voice in ("sip", "app"):
+                kept.update(voiceCallbackType=voice, voiceCallbackValue=form["voiceCallbackValue"])
+            self.settings[e164] = kept
+            target = to_e164(form["voiceCallbackValue"]) or form["voiceCallbackValue"] if voice == "tel" else None
+            self.account.owned[e164] = replace(self.account.owned[e164], forward_to=target)
             return httpx.Response(200, json=OK)
 
         return self._write("/number/update", update)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import respx
 
-from bot.errors import ProviderRefused
 from bot.models import Feature
 from bot.providers.flowroute import FlowrouteProvider
 from tests.fakes import StaticProgress
 from tests.providers.contract import Listing
-from tests.providers.flowroute import order_for
 from tests.providers.flowroute_wire import (
     BASE_URL,
     JSON_API,
@@ -86,14 +83,22 @@ async def test_a_sip_route_is_not_shown_as_forwarding_and_v21_names_are_read(
     assert owned.details["Failover route"] == "none"
 
 
-async def test_a_number_outside_north_america_is_not_asked_about(
-    flowroute: FlowrouteProvider, router: respx.MockRouter
+async def test_numbers_of_any_country_are_listed_looked_up_and_released(
+    flowroute: FlowrouteProvider, wire: FlowrouteWire, account: FlowrouteAccount
 ) -> None:
-    assert await flowroute.get("+442079460123") is None
-    await flowroute.release("+442079460123", StaticProgress())
-    with pytest.raises(ProviderRefused, match="not a North American number"):
-        await flowroute.buy(order_for("+442079460123"), StaticProgress())
-    assert not router.calls
+    """Flowroute keeps numbers of any country on an account; none is dropped for not being +1."""
+    london = Listing(e164="+442079460123", country="GB", features=frozenset({Feature.voice}))
+    account.own(london, Listing(e164=seattle(1), country="US"))
+    wire.mock_account()
+    wire.mock_release()
+
+    assert sorted(n.e164 for n in await flowroute.list()) == [seattle(1), london.e164]
+    owned = await flowroute.get(london.e164)
+    assert owned is not None
+    assert (owned.country, owned.forward_to) == ("GB", None)
+    assert "Rate center" not in owned.details
+    await flowroute.release(london.e164, StaticProgress())
+    assert london.e164 not in account.owned
 
 
 async def test_list_follows_links_next_on_its_own_host_only(

@@ -19,6 +19,8 @@ from tests.providers.flowroute_wire import FlowrouteWire
     [
         (SearchQuery(country="US", pattern="206"), {"starts_with": "1206", "iso_country": "US", "limit": "10"}),
         (SearchQuery(country="CA", pattern="604555"), {"starts_with": "1604555", "iso_country": "CA"}),
+        (SearchQuery(country="GB", pattern="20"), {"starts_with": "+4420", "iso_country": "GB"}),
+        (SearchQuery(country="BE"), {"iso_country": "BE"}),
         (SearchQuery(country="US", type=NumberType.tollfree), {"number_type": "toll-free"}),
         (SearchQuery(country="US", type=NumberType.local), {"number_type": "longcode"}),
         (SearchQuery(country="US", features=frozenset({Feature.voice})), {"limit": "10"}),
@@ -40,7 +42,6 @@ async def test_search_maps_pattern_type_and_country(
 @pytest.mark.parametrize(
     ("query", "said"),
     [
-        (SearchQuery(country="GB"), "Flowroute does not sell numbers in GB"),
         (SearchQuery(country="US", type=NumberType.mobile), "Flowroute has no mobile numbers"),
         (SearchQuery(country="US", features=frozenset({Feature.sms})), "cannot filter by SMS/MMS"),
     ],
@@ -79,3 +80,12 @@ async def test_search_reads_costs_exactly_and_keeps_to_the_country(
     assert first.features == frozenset({Feature.voice})
     assert second.type is NumberType.tollfree
     assert second.setup is None, "a missing setup cost is unknown, not 0"
+
+
+async def test_another_country_is_searched_at_flowroute(flowroute: FlowrouteProvider, wire: FlowrouteWire) -> None:
+    from tests.providers.contract import Listing
+
+    london = Listing(e164="+442079460123", country="GB", features=frozenset({Feature.voice}))
+    wire.mock_search([london, Listing(e164="+12065550100", country="US")])
+    (offer,) = await flowroute.search(SearchQuery(country="GB", pattern="20"))
+    assert (offer.e164, offer.country, offer.type) == (london.e164, "GB", NumberType.local)

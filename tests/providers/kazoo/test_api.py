@@ -52,7 +52,7 @@ async def test_a_jwt_token_expires_with_its_exp_claim(
     router.route(method="GET", path__regex=r"^/v2/phone_numbers$").mock(
         return_value=httpx.Response(200, json={"data": []})
     )
-    await kazoo.search(SearchQuery(country="US"))
+    await kazoo.search(SearchQuery(country="US", pattern="415"))
     (key,) = await token_keys(redis)
     assert 400 < await redis.ttl(key) <= 600 - 120
 

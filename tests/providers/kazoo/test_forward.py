@@ -30,6 +30,40 @@ async def test_forward_changes_the_bots_callflow_in_place(
     assert owned.details["Kazoo callflow"] == f"numberbot: forward {london(1)}"
 
 
+async def test_a_forward_the_bot_made_on_local_carriers_follows_the_setting_again(
+    kazoo: KazooProvider, wire: KazooWire, account: Account
+) -> None:
+    """Callflows made before KAZOO_USE_LOCAL_RESOURCES said `true`: calls went nowhere on an
+    account without carriers of its own. Forwarding again puts them on the system's carriers."""
+    account.own(Listing(e164=london(6)))
+    doc = {
+        "name": f"numberbot: forward {london(6)}",
+        "numbers": [london(6)],
+        "flow": forward_flow("+447400000006", local=True),
+    }
+    wire.others["0ld"] = {"id": "0ld", "patterns": [], **doc}
+    assert wire.dial(london(6)) is None
+    _, change = wire.mock_forward()
+
+    await kazoo.forward(london(6), DESTINATION)
+
+    assert json_of(change.calls.last.request)["data"]["flow"] == forward_flow(DESTINATION)
+    assert wire.dial(london(6)) == DESTINATION
+
+
+async def test_a_hand_made_resources_forward_keeps_its_carrier_choice(
+    kazoo: KazooProvider, wire: KazooWire, account: Account
+) -> None:
+    account.own(Listing(e164=london(7)))
+    flow = {"module": "resources", "data": {"to_did": "+447400000007"}, "children": {}}  # Kazoo's default: local
+    wire.others["cafe"] = {"id": "cafe", "name": "Out to Ann", "numbers": [london(7)], "patterns": [], "flow": flow}
+    wire.local_carriers = True
+    _, change = wire.mock_forward()
+    await kazoo.forward(london(7), DESTINATION)
+    assert json_of(change.calls.last.request)["data"]["flow"]["data"] == {"to_did": DESTINATION}
+    assert wire.dial(london(7)) == DESTINATION
+
+
 async def test_forward_keeps_a_hand_made_forwards_module_and_name(
     kazoo: KazooProvider, wire: KazooWire, account: Account
 ) -> None:

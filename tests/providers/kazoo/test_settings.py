@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
+from bot.config import ConfigError, load_settings
 from bot.providers.kazoo import KazooProvider
 from bot.providers.registry import PROVIDERS, build_providers
 from tests.conftest import make_settings
@@ -20,3 +22,18 @@ async def test_enabled_only_with_base_url_and_key(redis: Redis) -> None:
         assert KazooProvider.from_settings(make_settings(), http=http, redis=redis) is None
         settings = make_settings(kazoo_base_url=BASE_URL, kazoo_api_key=API_KEY, sandbox=False)
         assert list(build_providers(settings, http=http, redis=redis)) == ["kazoo"]
+
+
+@pytest.mark.parametrize(("raw", "local"), [(None, False), ("true", True), ("0", False)])
+def test_kazoo_use_local_resources_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, raw: str | None, local: bool
+) -> None:
+    if raw is not None:
+        monkeypatch.setenv("KAZOO_USE_LOCAL_RESOURCES", raw)
+    assert load_settings("console").kazoo_use_local_resources is local
+
+
+def test_a_malformed_kazoo_use_local_resources_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAZOO_USE_LOCAL_RESOURCES", "sometimes")
+    with pytest.raises(ConfigError, match=r"^KAZOO_USE_LOCAL_RESOURCES: "):
+        load_settings("console")

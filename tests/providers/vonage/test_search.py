@@ -21,7 +21,10 @@ from tests.providers.vonage_wire import VonageWire
         (SearchQuery(country="US", type=NumberType.tollfree), {"type": "landline-toll-free"}),
         (SearchQuery(country="US", pattern="415"), {"pattern": "1415", "search_pattern": "0"}),
         (SearchQuery(country="DE", pattern="30"), {"pattern": "4930", "search_pattern": "0"}),
-        (SearchQuery(country="US", features=frozenset(Feature)), {"features": "MMS,SMS,VOICE"}),
+        (SearchQuery(country="US", features=frozenset(Feature)), {"features": "SMS,MMS,VOICE"}),
+        (SearchQuery(country="US", features=frozenset({Feature.sms, Feature.mms})), {"features": "SMS,MMS"}),
+        (SearchQuery(country="US", features=frozenset({Feature.voice, Feature.mms})), {"features": "VOICE,MMS"}),
+        (SearchQuery(country="GB", features=frozenset({Feature.sms, Feature.voice})), {"features": "SMS,VOICE"}),
         (SearchQuery(country="GB", features=frozenset({Feature.sms})), {"features": "SMS"}),
         (SearchQuery(country="GB", limit=20), {"size": "20"}),
     ],
@@ -61,3 +64,21 @@ async def test_search_reads_vonage_numbers_exactly(vonage: VonageProvider, route
     assert first.setup is None
     assert second.type is NumberType.tollfree
     assert second.monthly is None, "an unreadable cost is unknown, not 0"
+
+
+async def test_an_mms_search_finds_mms_numbers(vonage: VonageProvider, wire: VonageWire) -> None:
+    from tests.providers.contract import Listing
+
+    both = Listing(e164="+14155550100", country="US", features=frozenset({Feature.sms, Feature.mms}))
+    voice_only = Listing(e164="+14155550101", country="US", features=frozenset({Feature.voice}))
+    wire.mock_search([both, voice_only])
+    (offer,) = await vonage.search(SearchQuery(country="US", features=frozenset({Feature.mms, Feature.sms})))
+    assert offer.e164 == both.e164
+
+
+async def test_the_mock_refuses_features_in_an_undocumented_order(vonage: VonageProvider, wire: VonageWire) -> None:
+    wire.mock_search([])
+    async with httpx.AsyncClient(base_url="https://rest.nexmo.com") as http:
+        answer = await http.get("/number/search", params={"country": "US", "features": "MMS,SMS"})
+    assert answer.status_code == 420
+    assert answer.json()["error-code-label"] == "invalid features: MMS,SMS"
