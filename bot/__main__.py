@@ -39,11 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         except RealProvidersRefused as exc:
             print(f"numberbot: console: {exc}", file=sys.stderr)
             return 2
-    from bot.server import serve
+    from bot.workers import run
 
     setup_logging(settings.secrets())
-    asyncio.run(serve(settings))
-    return 0
+    return run(settings)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
 
     # HTTP
     port: int = Field(default=3000, ge=1, le=65535)
+    web_concurrency: int = Field(default=1, ge=1, le=64)  # server processes on the port
 
     # Redis: one of the three topologies
     redis_url: str | None = None

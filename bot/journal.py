@@ -304,6 +304,16 @@ class Journal:
                 log.warning("lease lost to another process", extra={"op": op.id})
                 return
 
+    async def in_flight(self) -> int:
+        """How many operations are in flight across every team (for the metrics)."""
+        teams = sorted(await self.redis.smembers(keys.teams()))
+        if not teams:
+            return 0
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for team in teams:
+                pipe.zcard(keys.inflight(team))
+            return int(sum(await pipe.execute()))
+
     async def lapsed(self) -> list[tuple[str, str]]:
         """(team, op id) of every in-flight operation whose lease has lapsed."""
         teams = sorted(await self.redis.smembers(keys.teams()))

@@ -13,6 +13,8 @@ from bot.errors import BotError
 
 __all__ = [
     "UnsafeKey",
+    "account_refreshing",
+    "account_state",
     "approval",
     "approvals",
     "audit",
@@ -132,6 +134,15 @@ def number_mark(account: str, e164: str) -> str:
     another Cluster slot than the team's keys (see NumberMarks in bot/journal.py for the two-step protocol).
     """
     return f"nb:{{acct:{_safe(account)}}}:number:{_safe(e164.removeprefix('+'))}"
+
+
+def account_state(account: str) -> str:
+    """A snapshot of the numbers one provider account holds (bot/accounts.py)."""
+    return f"nb:{{acct:{_safe(account)}}}:numbers"
+
+
+def account_refreshing(account: str) -> str:
+    return f"nb:{{acct:{_safe(account)}}}:refreshing"
 
 
 def budget(team_id: str) -> str:

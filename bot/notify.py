@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks import render
 from bot.outcomes import Outcome
@@ -22,9 +22,33 @@ __all__ = ["Notifier"]
 log = logging.getLogger(__name__)
 
 
+RESPOND_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+
+
 class Notifier:
+    """Slack's Web API client, and response_url posts over the same aiohttp session (one
+    connection pool for everything sent to Slack, not a new session per post)."""
+
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+
+    async def respond(self, response_url: str, reply: Reply) -> bool:
+        """Post to a response_url; False (logged, never raised) when Slack did not take it."""
+        session = self.client.session
+        if session is None or session.closed:
+            log.warning("response_url: no open Slack session")
+            return False
+        try:
+            async with session.post(response_url, json=slack_args(reply, "respond"), timeout=RESPOND_TIMEOUT) as answer:
+                await answer.read()
+                status = answer.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("response_url failed", extra={"error": type(exc).__name__})
+            return False
+        if status != 200:
+            log.warning("response_url refused", extra={"status": status})
+            return False
+        return True
 
     async def post(self, channel_id: str, outcome: Outcome) -> str:
         """Post a channel message; returns its ts (for later updates)."""
@@ -49,14 +73,8 @@ class Notifier:
     ) -> str:
         """Deliver `outcome`; returns how ("response_url", "ephemeral", "dm" or "failed")."""
         reply = outcome if isinstance(outcome, Reply) else render(outcome)
-        if response_url:
-            try:
-                sent = await AsyncWebhookClient(response_url, timeout=10).send(**slack_args(reply, "respond"))
-                if sent.status_code == 200:
-                    return "response_url"
-                log.warning("response_url refused", extra={"status": sent.status_code})
-            except Exception:
-                log.warning("response_url failed", exc_info=True)
+        if response_url and await self.respond(response_url, reply):
+            return "response_url"
         if channel_id:
             try:
                 await self.client.chat_postEphemeral(channel=channel_id, user=user_id, **slack_args(reply, "api"))

@@ -262,8 +262,12 @@ class PoolRow(Frozen):
 
 
 class PoolPage(Outcome):
+    """One page of the pool: its rows only; `total` numbers in all."""
+
     rows: tuple[PoolRow, ...]
     page: int
+    total: int
+    page_size: int = 10
     provider: str | None = None
     notes: tuple[str, ...] = ()
     turned: bool = False  # a Previous/Next click: the page replaces the one shown

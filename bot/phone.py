@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -119,6 +120,7 @@ def to_e164(digits: str) -> str | None:
     return parse_number("+" + digits.lstrip("+"))
 
 
+@lru_cache(maxsize=4096)  # pure, and every result line formats its number again
 def national_format(e164: str) -> str:
     try:
         parsed = phonenumbers.parse(e164, None)

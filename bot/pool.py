@@ -13,7 +13,10 @@ import logging
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+import orjson
+
 from bot import keys
+from bot.accounts import AccountCache, Snapshot
 from bot.audit import AuditLog, entry_fields
 from bot.errors import BotError, DestinationRefused, NotFound, NotSupported, StaleAction
 from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, utcnow
@@ -30,6 +33,7 @@ __all__ = ["READ_TIMEOUT", "PoolService", "PoolStore"]
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 10.0
+PAGE_SIZE = 10  # rows a list page shows (with its header, notes and buttons, far below 50 blocks)
 
 # Set a field only for a number that is in the pool.
 _SET_IF_POOLED = """
@@ -63,6 +67,35 @@ class PoolStore:
         ]
         return sorted(items, key=lambda item: (item.entry.bought_at, item.entry.e164))
 
+    async def page(self, team_id: str, *, provider: str | None, first: int, size: int) -> tuple[int, list[PoolItem]]:
+        """How many numbers the pool holds (of `provider`, when given), and one page of them,
+        oldest first: every entry is read to order them, only the page's are validated."""
+        pool = await self.redis.hgetall(keys.pool(team_id))
+        order = []
+        for e164, raw in pool.items():
+            data = orjson.loads(raw)
+            if provider is None or data.get("provider") == provider:
+                order.append((str(data.get("bought_at", "")), e164))
+        order.sort()
+        shown = [e164 for _, e164 in order[first : first + size]]
+        if not shown:
+            return len(order), []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(keys.names(team_id), shown)
+            pipe.hmget(keys.forwards(team_id), shown)
+            pipe.hmget(keys.releasing(team_id), shown)
+            names, forwards, releasing = await pipe.execute()
+        items = [
+            PoolItem(
+                entry=PoolEntry.model_validate_json(pool[e164]),
+                name=names[i],
+                forward_to=forwards[i],
+                releasing=releasing[i] is not None,
+            )
+            for i, e164 in enumerate(shown)
+        ]
+        return len(order), items
+
     async def item(self, team_id: str, e164: str) -> PoolItem | None:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(keys.pool(team_id), e164)
@@ -94,6 +127,7 @@ class PoolService:
         providers: ProviderSet,
         pool: PoolStore,
         audit: AuditLog,
+        accounts: AccountCache,
         timeout: float = READ_TIMEOUT,
         forward_countries: Collection[str] = (),
     ) -> None:
@@ -101,6 +135,7 @@ class PoolService:
         self.providers = providers
         self.pool = pool
         self.audit = audit
+        self.accounts = accounts
         self.timeout = timeout
         self.forward_countries = frozenset(forward_countries)
 
@@ -114,34 +149,55 @@ class PoolService:
             raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
         return item
 
-    async def _account(self, name: str) -> dict[str, OwnedNumber] | str:
-        """Everything the provider has, or the one-line reason it could not say."""
+    async def _account(self, name: str, numbers: list[str]) -> Snapshot | str:
+        """What the provider's account says of `numbers` (a recent snapshot, else asked now),
+        or the one-line reason it could not say."""
         provider = self.providers.get(name)
         if provider is None:
             return f"{name} is not enabled, so its numbers could not be checked"
-        try:
+
+        async def fetch() -> list[OwnedNumber]:
             async with asyncio.timeout(self.timeout):
-                numbers = await provider.list()
+                return await provider.list()
+
+        try:
+            return await self.accounts.numbers(provider.account, numbers, fetch)
         except BotError as exc:
             return f"{exc.user_message} (showing what the bot recorded)"
         except TimeoutError:
             return f"{provider.label}: no answer within {self.timeout:g} s (showing what the bot recorded)"
         except STORAGE_ERRORS:
             return f"{provider.label}: storage unavailable (showing what the bot recorded)"
-        return {n.e164: n for n in numbers}
 
     async def list_page(self, caller: Caller, *, provider: str | None, page: int, turned: bool = False) -> PoolPage:
-        items = [i for i in await self.pool.items(caller.team_id) if provider is None or i.entry.provider == provider]
+        """One page of the pool joined with its providers' accounts: only that page is read in full."""
+        total, items = await self.pool.page(caller.team_id, provider=provider, first=page * PAGE_SIZE, size=PAGE_SIZE)
+        if not items and page > 0:  # past the end (the pool shrank): the last page
+            page = max(0, -(-total // PAGE_SIZE) - 1)
+            total, items = await self.pool.page(
+                caller.team_id, provider=provider, first=page * PAGE_SIZE, size=PAGE_SIZE
+            )
         names = sorted({i.entry.provider for i in items})
-        accounts = dict(zip(names, await asyncio.gather(*(self._account(n) for n in names)), strict=True))
-        notes = tuple(a for a in accounts.values() if isinstance(a, str))
+        wanted = {n: [i.entry.e164 for i in items if i.entry.provider == n] for n in names}
+        accounts = dict(zip(names, await asyncio.gather(*(self._account(n, wanted[n]) for n in names)), strict=True))
+        notes = [a for a in accounts.values() if isinstance(a, str)]
+        ages = [a.age for a in accounts.values() if isinstance(a, Snapshot)]
+        if ages and max(ages) >= 1:
+            notes.append(f"Provider state as of {round(max(ages))} s ago.")
         rows = []
         for item in items:
             account = accounts[item.entry.provider]
-            live = account.get(item.entry.e164) if isinstance(account, dict) else None
-            rows.append(PoolRow(item=item, live=live, known=isinstance(account, dict)))
+            live = account.numbers.get(item.entry.e164) if isinstance(account, Snapshot) else None
+            rows.append(PoolRow(item=item, live=live, known=isinstance(account, Snapshot)))
         return PoolPage(
-            rows=tuple(rows), page=page, provider=provider, notes=notes, turned=turned, simulated=self.simulated
+            rows=tuple(rows),
+            page=page,
+            total=total,
+            page_size=PAGE_SIZE,
+            provider=provider,
+            notes=tuple(notes),
+            turned=turned,
+            simulated=self.simulated,
         )
 
     async def info(self, caller: Caller, e164: str) -> NumberInfo:
@@ -203,6 +259,7 @@ class PoolService:
             await self.audit.record(caller.team_id, entry_fields(**audit, outcome="failed", detail=detail))
             raise
         await self.pool.set_forward(caller.team_id, e164, destination)
+        await self.accounts.forget(provider.account)
         await self.audit.record(caller.team_id, entry_fields(**audit, detail=f"to {destination}"))
         return Forwarded(e164=e164, destination=destination, provider=provider.name, simulated=self.simulated)
 
@@ -224,6 +281,7 @@ class PoolService:
             raise StaleAction(f"{e164} is already in the pool.")
         if owned.forward_to:
             await self.pool.set_forward(caller.team_id, e164, owned.forward_to)
+        await self.accounts.forget(provider.account)
         await self.audit.record(
             caller.team_id,
             entry_fields(actor=caller.user_id, action="adopt", number=e164, provider=provider.name, cost=owned.monthly),

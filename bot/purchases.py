@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import keys
+from bot.accounts import AccountCache
 from bot.audit import quote_fields
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
 from bot.errors import BotError, ChargesRequired, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import BudgetHold, Finish, Journal, JournalProgress, NumberMarks
 from bot.keys import UnsafeKey
+from bot.metrics import PURCHASES
 from bot.models import ApprovalRef, Caller, Offer, Operation, OwnedNumber, PoolEntry, Quote, new_id, utcnow
 from bot.outcomes import (
     Bought,
@@ -97,6 +99,7 @@ class PurchaseService:
         journal: Journal,
         budget: BudgetStore,
         marks: NumberMarks,
+        accounts: AccountCache,
         quote_ttl: int,
         grace: timedelta = NOT_OWNED_GRACE,
         clock: Callable[[], datetime] = utcnow,
@@ -108,6 +111,7 @@ class PurchaseService:
         self.journal = journal
         self.budget = budget
         self.marks = marks
+        self.accounts = accounts
         self.quote_ttl = quote_ttl
         self.grace = grace
         self.clock = clock
@@ -272,7 +276,9 @@ class PurchaseService:
         tracker = JournalProgress(self.journal, op, {})
         await tracker.save(marked=True)  # from here on a buy request may be on its way
         await progress(PurchasePending(quote=quote, message="buying…", simulated=self.providers.simulated_names))
-        return await self._run(op, tracker)
+        result = await self._run(op, tracker)
+        PURCHASES.labels(result.status).inc()
+        return result
 
     async def _over_budget(self, quote: Quote, caller: Caller) -> Requoted:
         """Purchases in flight took the room in the budget since the quote was checked: ask an approver."""
@@ -371,7 +377,9 @@ class PurchaseService:
             ),
         )
         log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
-        await self.marks.bought(self.providers.require(op.provider).account, op)
+        account = self.providers.require(op.provider).account
+        await self.marks.bought(account, op)
+        await self.accounts.forget(account)
         return Bought(quote=quote, owned=owned, buyer=op.user_id, simulated=self.providers.simulated_names)
 
     async def _not_bought(

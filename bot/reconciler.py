@@ -13,6 +13,7 @@ import logging
 from bot.approvals import ApprovalService
 from bot.errors import BotError
 from bot.journal import Journal
+from bot.metrics import TAKEOVERS
 from bot.notify import Notifier
 from bot.outcomes import ApprovalClosed, ApprovalDecision, Outcome
 from bot.purchases import PurchaseService
@@ -50,6 +51,7 @@ class Reconciler:
         for team_id, op_id in await self.journal.lapsed():
             if not await self.journal.take_over(team_id, op_id):
                 continue
+            TAKEOVERS.inc()
             loaded = await self.journal.load(team_id, op_id)
             if loaded is None:
                 continue

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot import keys
+from bot.accounts import AccountCache
 from bot.audit import entry_fields
 from bot.errors import BotError, NotFound, NotSupported, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import Finish, Journal, JournalProgress, NumberMarks
@@ -64,13 +65,21 @@ class IntentStore:
 
 class ReleaseService:
     def __init__(
-        self, *, providers: ProviderSet, pool: PoolStore, intents: IntentStore, journal: Journal, marks: NumberMarks
+        self,
+        *,
+        providers: ProviderSet,
+        pool: PoolStore,
+        intents: IntentStore,
+        journal: Journal,
+        marks: NumberMarks,
+        accounts: AccountCache,
     ) -> None:
         self.providers = providers
         self.pool = pool
         self.intents = intents
         self.journal = journal
         self.marks = marks
+        self.accounts = accounts
 
     @property
     def simulated(self) -> frozenset[str]:
@@ -185,6 +194,7 @@ class ReleaseService:
         provider = self.providers.get(op.provider)
         if provider is not None:  # the number left the account: nobody holds it any more
             await self.marks.released(provider.account, team, op.e164)
+            await self.accounts.forget(provider.account)
         return Released(e164=op.e164, provider=op.provider, simulated=self.simulated)
 
     async def _kept(self, op: Operation, reason: str) -> ReleaseFailed:

@@ -13,8 +13,9 @@ from typing import Any, Literal
 from pydantic import Field
 
 from bot.errors import BotError, StorageUnavailable
+from bot.metrics import REDIS_ERRORS
 from bot.models import Frozen, new_id
-from bot.store import STORAGE_ERRORS
+from bot.store import STORAGE_ERRORS, PoolBusy
 
 __all__ = ["Reply", "failure", "slack_args", "user_line"]
 
@@ -45,9 +46,12 @@ def slack_args(reply: Reply, via: Via) -> dict[str, Any]:
 
 def user_line(exc: BaseException) -> str:
     """The one line a user sees for a failure; unexpected ones are logged with a reference."""
+    if isinstance(exc, PoolBusy):
+        REDIS_ERRORS.labels("pool_busy").inc()
     if isinstance(exc, BotError):
         return exc.user_message
     if isinstance(exc, STORAGE_ERRORS):
+        REDIS_ERRORS.labels("unavailable").inc()
         log.warning("storage unavailable", extra={"error": type(exc).__name__})
         return StorageUnavailable().user_message
     ref = new_id()[:8]

@@ -15,16 +15,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import store
+from bot import metrics, store
 from bot.providers.http import create_http_client
 from bot.services import Services, build_services, slack_client
-from handlers import register_handlers
+from handlers import acked, register_handlers
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -62,8 +64,22 @@ def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) ->
     async def events(request: web.Request) -> web.Response:
         if not services.lifecycle.accepting:
             return web.Response(status=503, text="shutting down")
-        response = await bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        started = time.perf_counter()
+        bolt_request = await to_bolt_request(request)
+        response = await bolt.async_dispatch(bolt_request)
+        answer = await to_aiohttp_response(response)
+        what, outcome = acked(bolt_request.context, response.status)
+        metrics.ACKS.labels(what, outcome).inc()
+        metrics.ACK_SECONDS.labels(what.partition(":")[0]).observe(time.perf_counter() - started)
+        return answer
+
+    async def scrape(request: web.Request) -> web.Response:
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT):
+                metrics.IN_FLIGHT.set(await services.journal.in_flight())
+        except (TimeoutError, *store.STORAGE_ERRORS):
+            pass  # the other figures are still worth having while Redis is away
+        return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
     async def health(request: web.Request) -> web.Response:
         try:
@@ -82,10 +98,12 @@ def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) ->
     if slack_events:
         app.router.add_post("/slack/events", events)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", scrape)
     return app
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, *, sock: socket.socket | None = None) -> None:
+    """One server process: on its own port, or on a listening socket its parent shares (workers)."""
     services = build_services(
         settings, redis=store.connect(settings), http=create_http_client(), slack=slack_client(settings)
     )
@@ -98,7 +116,8 @@ async def serve(settings: Settings) -> None:
         shutdown_timeout=1.0,
     )
     await runner.setup()
-    site = web.TCPSite(runner, "0.0.0.0", settings.port)  # noqa: S104 - a server listens on all interfaces
+    everywhere = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces
+    site: web.BaseSite = web.SockSite(runner, sock) if sock else web.TCPSite(runner, everywhere, settings.port)
     await site.start()
     handler = None
     if socket_mode:

@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import aiohttp
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.access import RoleStore
+from bot.accounts import AccountCache
 from bot.admin import AdminService
 from bot.approval_store import ApprovalStore
 from bot.approvals import ApprovalService
@@ -22,6 +24,7 @@ from bot.budget import BudgetStore
 from bot.dispatch import Dispatcher
 from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
+from bot.metrics import Instrumented
 from bot.notify import Notifier
 from bot.pool import PoolService, PoolStore
 from bot.providers.base import NumberProvider
@@ -68,12 +71,16 @@ class Services:
         await self.providers.aclose()
         await self.http.aclose()
         await self.redis.aclose()
+        if self.slack.session is not None:
+            await self.slack.session.close()
 
 
 def slack_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
-    """The Web API client; SLACK_API_URL points it at another server (tests, console)."""
+    """The Web API client (SLACK_API_URL points it at another server: tests, console), on one
+    aiohttp session that response_url posts share. Call it inside the running event loop."""
     secret = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token or secret, base_url=settings.slack_api_url, timeout=10)
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+    return AsyncWebClient(token=token or secret, base_url=settings.slack_api_url, timeout=10, session=session)
 
 
 def build_services(
@@ -86,7 +93,8 @@ def build_services(
     worker: str | None = None,
     rates: Rates | None = None,
 ) -> Services:
-    enabled = ProviderSet(providers) if providers is not None else build_providers(settings, http=http, redis=redis)
+    built = providers if providers is not None else build_providers(settings, http=http, redis=redis)
+    enabled = ProviderSet({name: Instrumented(provider) for name, provider in built.items()})
     roles = RoleStore(redis, bootstrap_admins=settings.bot_admins)
     pool_store = PoolStore(redis)
     searches = SearchStore(redis)
@@ -95,6 +103,7 @@ def build_services(
     rates = rates or Rates()
     budget = BudgetStore(redis, rates=rates, default_currency=settings.default_currency)
     marks = NumberMarks(redis)
+    accounts = AccountCache(redis)
     audit = AuditLog(redis)
     notifier = Notifier(slack)
     search = SearchService(providers=enabled, searches=searches, budget=budget)
@@ -105,12 +114,24 @@ def build_services(
         journal=journal,
         budget=budget,
         marks=marks,
+        accounts=accounts,
         quote_ttl=settings.quote_ttl_seconds,
     )
     releases = ReleaseService(
-        providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal, marks=marks
+        providers=enabled,
+        pool=pool_store,
+        intents=IntentStore(redis),
+        journal=journal,
+        marks=marks,
+        accounts=accounts,
     )
-    pool = PoolService(providers=enabled, pool=pool_store, audit=audit, forward_countries=settings.forward_countries)
+    pool = PoolService(
+        providers=enabled,
+        pool=pool_store,
+        audit=audit,
+        accounts=accounts,
+        forward_countries=settings.forward_countries,
+    )
     admin = AdminService(roles=roles, audit=audit, budget=budget)
     approvals = ApprovalService(
         approvals=ApprovalStore(redis),

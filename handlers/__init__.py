@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from handlers import actions, commands, events, views
-from handlers.middleware import gate, inject
+from handlers.middleware import acked, gate, inject
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["register_handlers"]
+__all__ = ["acked", "register_handlers"]
 
 
 def register_handlers(app: AsyncApp, services: Services) -> None:

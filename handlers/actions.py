@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import ids, render, render_view
@@ -67,23 +66,21 @@ def _value(body: dict[str, Any]) -> str:
 def on_click(work: Work) -> Callable[..., Awaitable[None]]:
     """A button listener: ack at once, then run `work` and post what it answers."""
 
-    async def listener(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: dict[str, Any]) -> None:
+    async def listener(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
         svc = services(context)
         async with svc.lifecycle.work():
             await ack()
             caller = checked_caller(context)
 
             async def progress(outcome: Outcome) -> None:
-                await send(respond, render(outcome))
+                await send(svc, body.get("response_url"), render(outcome))
 
-            await after_ack(lambda: work(svc, caller, _value(body), progress), respond)
+            await after_ack(svc, lambda: work(svc, caller, _value(body), progress), body.get("response_url"))
 
     return listener
 
 
-async def handle_deny(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def handle_deny(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
     """Open the reason form at once (the trigger id lasts 3 seconds) unless this clicker may not deny."""
     svc = services(context)
     async with svc.lifecycle.work():
@@ -92,7 +89,7 @@ async def handle_deny(
             form = await svc.approvals.check_deny(checked_caller(context), _value(body))
             await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
         except Exception as exc:  # noqa: BLE001 - one line to the clicker instead
-            await send(respond, failure(exc))
+            await send(svc, body.get("response_url"), failure(exc))
 
 
 def register(app: AsyncApp) -> None:

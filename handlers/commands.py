@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import render, render_view
@@ -16,9 +15,7 @@ from handlers.middleware import COMMAND, after_ack, checked_caller, parsed_comma
 __all__ = ["handle_number", "register"]
 
 
-async def handle_number(
-    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: dict[str, Any]
-) -> None:
+async def handle_number(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
     svc = services(context)
     caller = checked_caller(context)
     async with svc.lifecycle.work():
@@ -32,11 +29,11 @@ async def handle_number(
             try:
                 await client.views_open(trigger_id=body["trigger_id"], view=render_view(step.form))
             except Exception as exc:  # noqa: BLE001
-                await send(respond, failure(exc))
+                await send(svc, body.get("response_url"), failure(exc))
             return
         await (ack(**slack_args(render(step.ack), "ack")) if step.ack is not None else ack())
         if step.later is not None:
-            await after_ack(step.later, respond, client=client, caller=caller)
+            await after_ack(svc, step.later, body.get("response_url"), client=client, caller=caller)
 
 
 def register(app: AsyncApp) -> None:

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import commands, grammar
 from bot.access import Kind, Need, authorize, need_for
 from bot.blocks import ids, render
-from bot.errors import BotError, InputError
+from bot.errors import BotError, InputError, PermissionDenied
 from bot.models import Caller
 from bot.outcomes import Outcome
 from bot.replies import Reply, failure, slack_args, user_line
@@ -30,12 +29,13 @@ from bot.replies import Reply, failure, slack_args, user_line
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["COMMAND", "after_ack", "checked_caller", "gate", "inject", "parsed_command", "send", "services"]
+__all__ = ["COMMAND", "acked", "after_ack", "checked_caller", "gate", "inject", "parsed_command", "send", "services"]
 
 log = logging.getLogger("numberbot.handlers")
 
 COMMAND = "/number"
 _SERVICES, _CALLER, _COMMAND = "nb", "nb_caller", "nb_command"
+_REQUEST, _OUTCOME = "nb_request", "nb_outcome"  # what was asked and how the gate answered (metrics)
 
 Next = Callable[[], Awaitable[Any]]
 
@@ -97,48 +97,57 @@ def _json(payload: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 
-def _refuse(svc: Services, body: dict[str, Any], respond: AsyncRespond | None, line: str) -> BoltResponse:
+def _refuse(svc: Services, body: dict[str, Any], line: str) -> BoltResponse:
     """Acknowledge with the reason, where the payload type lets Slack show one."""
     if "command" in body:
         return _json(slack_args(Reply(text=line), "ack"))
     if body.get("type") == "view_submission":
         first = ((body.get("view") or {}).get("blocks") or [{}])[0].get("block_id", ids.COUNTRY)
         return _json({"response_action": "errors", "errors": {first: line[:150]}})
-    if body.get("type") == "block_actions" and respond is not None:
-        svc.lifecycle.spawn(send(respond, Reply(text=line)), name="refusal")
+    if body.get("type") == "block_actions" and body.get("response_url"):
+        svc.lifecycle.spawn(send(svc, body["response_url"], Reply(text=line)), name="refusal")
     return BoltResponse(status=200, body="")
 
 
-async def gate(context: dict[str, Any], body: dict[str, Any], respond: AsyncRespond, next: Next) -> Any:  # noqa: A002
+def acked(context: dict[str, Any], status: int) -> tuple[str, str]:
+    """(request, outcome) of an acknowledged request, for the metrics."""
+    what = str(context.get(_REQUEST) or "unknown")
+    return what, str(context.get(_OUTCOME) or ("ok" if status == 200 else f"http_{status}"))
+
+
+async def gate(context: dict[str, Any], body: dict[str, Any], next: Next) -> Any:  # noqa: A002
     svc = services(context)
     key = _kind_and_name(body)
+    context[_REQUEST] = f"{key[0]}:{key[1]}" if key else f"unaccepted:{body.get('type') or 'unknown'}"
     command: commands.Command | None = None
     if key is not None and key[0] == "command":
         try:
             command = grammar.parse(body.get("text") or "", svc.providers.keys())
         except InputError as exc:  # bad input costs nothing, not even the role check
-            return _refuse(svc, body, respond, exc.user_message)
+            context[_OUTCOME] = "bad_input"
+            return _refuse(svc, body, exc.user_message)
         key = ("command", command.key)
+        context[_REQUEST] = f"command:{command.key}"
     need: Need | None = need_for(*key) if key is not None else None
     if need is None:
+        context[_OUTCOME] = "unaccepted"
         log.warning("refused a request the app does not accept", extra={"request": key or body.get("type")})
-        return _refuse(svc, body, respond, "numberbot does not accept this kind of request.")
+        return _refuse(svc, body, "numberbot does not accept this kind of request.")
     try:
         caller = _caller(body)
         role = await authorize(svc.roles, caller.team_id, caller.user_id, need)
     except Exception as exc:  # noqa: BLE001 - refuse with the reason (fail closed), never leave Slack waiting
-        return _refuse(svc, body, respond, user_line(exc))
+        context[_OUTCOME] = "denied" if isinstance(exc, PermissionDenied) else "storage"
+        return _refuse(svc, body, user_line(exc))
     context[_CALLER] = caller.model_copy(update={"role": role})
     context[_COMMAND] = command
     return await next()
 
 
-async def send(respond: AsyncRespond, reply: Reply) -> None:
+async def send(svc: Services, response_url: str | None, reply: Reply) -> None:
     """Post a reply through response_url; a failure to post is logged, never raised."""
-    try:
-        await respond(**slack_args(reply, "respond"))
-    except Exception:
-        log.exception("could not respond to the user")
+    if response_url:
+        await svc.notifier.respond(response_url, reply)
 
 
 async def _upload(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
@@ -158,8 +167,9 @@ async def _upload(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
 
 
 async def after_ack(
+    svc: Services,
     work: Callable[[], Awaitable[Outcome]],
-    respond: AsyncRespond,
+    response_url: str | None,
     *,
     client: AsyncWebClient | None = None,
     caller: Caller | None = None,
@@ -172,4 +182,4 @@ async def after_ack(
             reply = reply.model_copy(update={"files": []})
     except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
         reply = failure(exc)
-    await send(respond, reply)
+    await send(svc, response_url, reply)

@@ -188,6 +188,8 @@ class BotUnderTest:
 
     async def aclose(self) -> None:
         await self.client.close()
+        if self.services.slack.session is not None:
+            await self.services.slack.session.close()
 
 
 async def start_bot(

@@ -24,9 +24,7 @@ from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRo
 from bot.phone import national_format
 from bot.replies import Reply
 
-__all__ = ["PAGE_SIZE", "adopted", "forwarded", "info_view", "named", "pool_page"]
-
-PAGE_SIZE = 10  # 10 rows + header, notes and buttons stay far below Slack's 50 blocks
+__all__ = ["adopted", "forwarded", "info_view", "named", "pool_page"]
 
 
 def _row_text(row: PoolRow, simulated: frozenset[str]) -> str:
@@ -49,15 +47,14 @@ def _row_text(row: PoolRow, simulated: frozenset[str]) -> str:
 
 def pool_page(outcome: PoolPage) -> Reply:
     """A page of the pool; a page turned by Previous/Next replaces the page it was turned from."""
-    rows, provider, simulated = outcome.rows, outcome.provider, outcome.simulated
-    total = len(rows)
-    pages = max(1, -(-total // PAGE_SIZE))
+    shown, provider, simulated = outcome.rows, outcome.provider, outcome.simulated
+    total = outcome.total
+    pages = max(1, -(-total // outcome.page_size))
     page = min(max(outcome.page, 0), pages - 1)
-    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     scope = f" on {provider}" if provider else ""
     blocks: list[Block] = [header(f"Number pool{scope}: {total} number{'s' if total != 1 else ''}")]
     blocks += [section(_row_text(row, simulated)) for row in shown]
-    if not rows:
+    if not total:
         blocks.append(section("The pool is empty. Find numbers with `/number search <CC>`."))
     extra = list(outcome.notes)
     if any(row.item.entry.provider in simulated for row in shown):

@@ -185,7 +185,7 @@ def rows(n: int) -> list[PoolRow]:
 
 
 def test_pool_pages_stay_within_block_limits_with_navigation() -> None:
-    page = render(PoolPage(rows=tuple(rows(25)), page=1))
+    page = render(PoolPage(rows=tuple(rows(10)), page=1, total=25))
     assert len(page.blocks) <= 50
     nav = all_buttons(page.blocks)
     assert [json.loads(b["value"])["page"] for b in nav] == [0, 2]
@@ -193,15 +193,17 @@ def test_pool_pages_stay_within_block_limits_with_navigation() -> None:
 
 
 def test_pool_flags_numbers_gone_at_the_provider_but_not_unknown_ones() -> None:
-    gone = render(PoolPage(rows=tuple(rows(1)), page=0))
+    gone = render(PoolPage(rows=tuple(rows(1)), page=0, total=1))
     assert "no longer on the vonage account" in json.dumps(gone.blocks)
     unknown = tuple(PoolRow(item=r.item, live=None, known=False) for r in rows(1))
-    assert "no longer" not in json.dumps(render(PoolPage(rows=unknown, page=0, notes=("vonage: down",))).blocks)
+    assert "no longer" not in json.dumps(
+        render(PoolPage(rows=unknown, page=0, total=1, notes=("vonage: down",))).blocks
+    )
 
 
 def test_a_turned_page_replaces_the_listing_and_a_new_listing_does_not() -> None:
-    assert render(PoolPage(rows=tuple(rows(12)), page=1, turned=True)).replace_original is True
-    assert render(PoolPage(rows=tuple(rows(12)), page=0)).replace_original is False
+    assert render(PoolPage(rows=tuple(rows(2)), page=1, total=12, turned=True)).replace_original is True
+    assert render(PoolPage(rows=tuple(rows(10)), page=0, total=12)).replace_original is False
 
 
 def test_release_confirmation_is_danger_styled_with_a_confirm_dialog() -> None:

@@ -35,7 +35,7 @@ async def provider_bot(
     """A bot whose only provider is built by the registry from these settings (sandbox off)."""
     bot = await make_bot(redis=redis, settings=make_settings(sandbox=False, **settings))
     assert list(bot.services.providers) == [provider]
-    assert isinstance(bot.services.providers[provider], cls)
+    assert isinstance(bot.services.providers[provider].inner, cls)  # type: ignore[attr-defined]
     return bot
 
 

@@ -12,10 +12,9 @@ import re
 from redis.asyncio import Redis
 
 from bot.blocks import ids
-from bot.blocks.pool import PAGE_SIZE
 from bot.console.slack_stub import Call, SlackStub
 from bot.models import PoolEntry, utcnow
-from bot.pool import PoolStore
+from bot.pool import PAGE_SIZE, PoolStore
 from tests.handlers.test_commands import grant
 from tests.slack import ADMIN, TEAM, BotUnderTest
 
