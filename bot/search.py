@@ -67,13 +67,17 @@ class SearchStore:
     async def end(self, team_id: str, user_id: str, search_id: str) -> None:
         await self.redis.zrem(keys.searching(team_id, user_id), search_id)
 
-    async def save(self, team_id: str, search_id: str, offers: list[Offer], summary: SearchSummary) -> None:
+    async def save(
+        self, team_id: str, search_id: str, offers: list[Offer], summary: SearchSummary, *, user_id: str
+    ) -> None:
+        """Store the results, and the search stops counting among the user's (one round trip)."""
         key = keys.search(team_id, search_id)
         fields = {str(i): offer.model_dump_json() for i, offer in enumerate(offers)}
         # One round trip; not MULTI, which some Redis Cluster clients refuse.
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, mapping={**fields, "summary": summary.model_dump_json()})
             pipe.expire(key, SEARCH_TTL)
+            pipe.zrem(keys.searching(team_id, user_id), search_id)
             await pipe.execute()
 
     async def offer(self, team_id: str, search_id: str, index: str) -> Offer | None:
@@ -196,6 +200,7 @@ class SearchService:
         """Search (after the ack) and answer with the first page; a search admitted with `admit`
         stops counting when it ends."""
         search_id = search_id or new_id()
+        saved = False
         try:
             found, notes = await self.find(query, only)
             currency = (await self.budget.settings(caller.team_id)).currency
@@ -214,9 +219,11 @@ class SearchService:
                 currency=currency,
                 rates=rates.table,
             )
-            await self.searches.save(caller.team_id, search_id, offers, summary)
+            await self.searches.save(caller.team_id, search_id, offers, summary, user_id=caller.user_id)
+            saved = True
         finally:
-            await self.searches.end(caller.team_id, caller.user_id, search_id)
+            if not saved:
+                await self.searches.end(caller.team_id, caller.user_id, search_id)
         return self._results(search_id, summary, offers[: query.limit], page=0)
 
     async def page(self, caller: Caller, ref: str) -> SearchResults:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from slack_bolt.async_app import AsyncApp
 
 from handlers import actions, commands, events, views
-from handlers.middleware import acked, gate, inject
+from handlers.middleware import acked, gate
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -20,8 +20,7 @@ __all__ = ["acked", "register_handlers"]
 
 
 def register_handlers(app: AsyncApp, services: Services) -> None:
-    app.middleware(inject(services))
-    app.middleware(gate)
+    app.middleware(gate(services))
     commands.register(app)
     actions.register(app)
     views.register(app)

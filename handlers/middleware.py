@@ -29,7 +29,7 @@ from bot.replies import Reply, failure, slack_args, user_line
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["COMMAND", "acked", "after_ack", "checked_caller", "gate", "inject", "parsed_command", "send", "services"]
+__all__ = ["COMMAND", "acked", "after_ack", "checked_caller", "gate", "parsed_command", "send", "services"]
 
 log = logging.getLogger("numberbot.handlers")
 
@@ -40,10 +40,12 @@ _REQUEST, _OUTCOME = "nb_request", "nb_outcome"  # what was asked and how the ga
 Next = Callable[[], Awaitable[Any]]
 
 
-def inject(svc: Services) -> Callable[..., Awaitable[Any]]:
-    async def middleware(context: dict[str, Any], next: Next) -> Any:  # noqa: A002 - Bolt's name
+def gate(svc: Services) -> Callable[..., Awaitable[Any]]:
+    """The one middleware: the services into the context, then the authorization check."""
+
+    async def middleware(context: dict[str, Any], body: dict[str, Any], next: Next) -> Any:  # noqa: A002 - Bolt's
         context[_SERVICES] = svc
-        return await next()
+        return await _check(context, body, next)
 
     return middleware
 
@@ -115,7 +117,7 @@ def acked(context: dict[str, Any], status: int) -> tuple[str, str]:
     return what, str(context.get(_OUTCOME) or ("ok" if status == 200 else f"http_{status}"))
 
 
-async def gate(context: dict[str, Any], body: dict[str, Any], next: Next) -> Any:  # noqa: A002
+async def _check(context: dict[str, Any], body: dict[str, Any], next: Next) -> Any:  # noqa: A002
     svc = services(context)
     key = _kind_and_name(body)
     context[_REQUEST] = f"{key[0]}:{key[1]}" if key else f"unaccepted:{body.get('type') or 'unknown'}"

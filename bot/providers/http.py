@@ -58,7 +58,7 @@ def create_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncC
     """The one pool every provider shares; each call may tighten the timeout."""
     return httpx.AsyncClient(
         timeout=timeout,
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
         headers={"User-Agent": "numberbot/0.1 (+https://github.com/numberbot)"},
         follow_redirects=False,
     )
