@@ -51,7 +51,9 @@ def create_app(services: Services, *, signing_secret: str | None = None) -> Asyn
     app = AsyncApp(
         client=services.slack,
         signing_secret=secret,
-        process_before_response=False,
+        # Listeners ack, start what comes after the ack in the background and return at once,
+        # so Bolt answers Slack as soon as a listener returns (no polling for the ack).
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
         **kwargs,

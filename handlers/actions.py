@@ -19,7 +19,7 @@ from bot.models import Caller
 from bot.outcomes import Outcome
 from bot.purchases import Progress
 from bot.replies import failure
-from handlers.middleware import after_ack, checked_caller, send, services
+from handlers.middleware import after_ack, checked_caller, later, send, services
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -83,13 +83,16 @@ def on_click(work: Work) -> Callable[..., Awaitable[None]]:
 async def handle_deny(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
     """Open the reason form at once (the trigger id lasts 3 seconds) unless this clicker may not deny."""
     svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
+    await ack()
+
+    async def open_form() -> None:
         try:
             form = await svc.approvals.check_deny(checked_caller(context), _value(body))
             await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
         except Exception as exc:  # noqa: BLE001 - one line to the clicker instead
             await send(svc, body.get("response_url"), failure(exc))
+
+    later(svc, open_form(), name="deny-form")
 
 
 def register(app: AsyncApp) -> None:

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import render
 from bot.replies import user_line
-from handlers.middleware import checked_caller, services
+from handlers.middleware import checked_caller, later, services
 
 __all__ = ["handle_app_home_opened", "register"]
 
@@ -18,12 +18,16 @@ async def handle_app_home_opened(event: dict[str, Any], client: AsyncWebClient, 
     if event.get("tab") != "home":
         return
     svc = services(context)
-    async with svc.lifecycle.work():
+    role = checked_caller(context).role
+
+    async def publish() -> None:
         try:
-            reply = render(svc.admin.help(checked_caller(context).role))
+            reply = render(svc.admin.help(role))
             await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": reply.blocks or []})
         except Exception as exc:  # noqa: BLE001 - logged with a reference by user_line
             user_line(exc)
+
+    later(svc, publish(), name="home")
 
 
 def register(app: AsyncApp) -> None:

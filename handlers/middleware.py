@@ -29,7 +29,17 @@ from bot.replies import Reply, failure, slack_args, user_line
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["COMMAND", "acked", "after_ack", "checked_caller", "gate", "parsed_command", "send", "services"]
+__all__ = [
+    "COMMAND",
+    "acked",
+    "after_ack",
+    "checked_caller",
+    "gate",
+    "later",
+    "parsed_command",
+    "send",
+    "services",
+]
 
 log = logging.getLogger("numberbot.handlers")
 
@@ -168,6 +178,12 @@ async def _upload(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
         ) from None
 
 
+def later(svc: Services, work: Awaitable[Any], name: str) -> None:
+    """Run `work` once Slack has its answer: the listener returns at once (Bolt answers Slack
+    when it does), and the work is counted so that SIGTERM waits for it."""
+    svc.lifecycle.spawn(work, name=name)
+
+
 async def after_ack(
     svc: Services,
     work: Callable[[], Awaitable[Outcome]],
@@ -176,7 +192,19 @@ async def after_ack(
     client: AsyncWebClient | None = None,
     caller: Caller | None = None,
 ) -> None:
-    """Run the work Slack must not wait for, render its outcome and post it; a failure is one line."""
+    """Start the work Slack must not wait for; its outcome is rendered and posted when it ends."""
+    later(svc, _answer(svc, work, response_url, client=client, caller=caller), name="after-ack")
+
+
+async def _answer(
+    svc: Services,
+    work: Callable[[], Awaitable[Outcome]],
+    response_url: str | None,
+    *,
+    client: AsyncWebClient | None,
+    caller: Caller | None,
+) -> None:
+    """Run the work, render its outcome and post it; a failure is one line."""
     try:
         reply = render(await work())
         if reply.files and client is not None and caller is not None:

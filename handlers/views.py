@@ -11,7 +11,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot import commands, grammar
 from bot.blocks import ids
 from bot.replies import failure, user_line
-from handlers.middleware import checked_caller, services
+from handlers.middleware import checked_caller, later, services
 
 __all__ = ["handle_deny_submission", "handle_search_submission", "modal_command", "register"]
 
@@ -57,12 +57,16 @@ async def handle_search_submission(ack: AsyncAck, body: dict[str, Any], context:
         except ValueError:
             channel = None
         caller = checked_caller(context).model_copy(update={"channel_id": channel})
-        try:
-            answer: Any = await svc.search.run(caller, command.query, command.provider, search_id=search_id)
-        except Exception as exc:  # noqa: BLE001 - one clear line instead
-            answer = failure(exc)
-        # Ephemeral in the channel the form was opened from; a DM when the bot cannot post there.
-        await svc.notifier.tell(answer, user_id=caller.user_id, channel_id=caller.channel_id)
+
+        async def search() -> None:
+            try:
+                answer: Any = await svc.search.run(caller, command.query, command.provider, search_id=search_id)
+            except Exception as exc:  # noqa: BLE001 - one clear line instead
+                answer = failure(exc)
+            # Ephemeral in the channel the form was opened from; a DM when the bot cannot post there.
+            await svc.notifier.tell(answer, user_id=caller.user_id, channel_id=caller.channel_id)
+
+        later(svc, search(), name="form-search")
 
 
 async def handle_deny_submission(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -84,10 +88,14 @@ async def handle_deny_submission(ack: AsyncAck, body: dict[str, Any], context: d
             await ack(response_action="errors", errors={ids.REASON: user_line(exc)[:150]})
             return
         await ack()
-        try:
-            await svc.approvals.finish_deny(caller, record, reason)
-        except Exception as exc:  # noqa: BLE001 - logged with a reference
-            user_line(exc)
+
+        async def finish() -> None:
+            try:
+                await svc.approvals.finish_deny(caller, record, reason)
+            except Exception as exc:  # noqa: BLE001 - logged with a reference
+                user_line(exc)
+
+        later(svc, finish(), name="deny")
 
 
 def register(app: AsyncApp) -> None:
