@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import aiohttp
+import orjson
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 RESPOND_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+_JSON = {"Content-Type": "application/json"}
 
 
 class Notifier:
