@@ -41,7 +41,8 @@ class Notifier:
             log.warning("response_url: no open Slack session")
             return False
         try:
-            async with session.post(response_url, json=slack_args(reply, "respond"), timeout=RESPOND_TIMEOUT) as answer:
+            body = orjson.dumps(slack_args(reply, "respond"))
+            async with session.post(response_url, data=body, headers=_JSON, timeout=RESPOND_TIMEOUT) as answer:
                 await answer.read()
                 status = answer.status
         except (aiohttp.ClientError, TimeoutError) as exc:
