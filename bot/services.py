@@ -18,8 +18,10 @@ from bot.admin import AdminService
 from bot.approval_store import ApprovalStore
 from bot.approvals import ApprovalService
 from bot.audit import AuditLog
+from bot.balance import BalanceService
 from bot.budget import BudgetStore
 from bot.dispatch import Dispatcher
+from bot.emergency import CallerIdRequests, EmergencyService
 from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
 from bot.notify import Notifier
@@ -63,6 +65,8 @@ class Services:
     notifier: Notifier
     lifecycle: Lifecycle
     reconciler: Reconciler
+    balances: BalanceService
+    emergency: EmergencyService
 
     async def aclose(self) -> None:
         await self.providers.aclose()
@@ -98,6 +102,7 @@ def build_services(
     audit = AuditLog(redis)
     notifier = Notifier(slack)
     search = SearchService(providers=enabled, searches=searches, budget=budget)
+    balances = BalanceService(providers=enabled, redis=redis, quotes=quotes, budget=budget)
     purchases = PurchaseService(
         providers=enabled,
         searches=searches,
@@ -106,12 +111,16 @@ def build_services(
         budget=budget,
         marks=marks,
         quote_ttl=settings.quote_ttl_seconds,
+        balances=balances,
     )
     releases = ReleaseService(
         providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal, marks=marks
     )
     pool = PoolService(providers=enabled, pool=pool_store, audit=audit, forward_countries=settings.forward_countries)
     admin = AdminService(roles=roles, audit=audit, budget=budget)
+    emergency = EmergencyService(
+        providers=enabled, pool=pool_store, numbers=pool, audit=audit, requests=CallerIdRequests(redis)
+    )
     approvals = ApprovalService(
         approvals=ApprovalStore(redis),
         purchases=purchases,
@@ -138,10 +147,12 @@ def build_services(
         approvals=approvals,
         releases=releases,
         admin=admin,
-        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin),
+        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin, emergency=emergency),
         notifier=notifier,
         lifecycle=Lifecycle(),
         reconciler=Reconciler(
             journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
         ),
+        balances=balances,
+        emergency=emergency,
     )
