@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bot import keys
+from bot.audit import AuditLog, quote_fields
 from bot.errors import BotError, PermissionDenied, StaleAction
 from bot.models import BalanceCheck, Caller, Money, Quote, RateTable, utcnow
 from bot.outcomes import Requoted
@@ -62,6 +63,7 @@ class BalanceService:
         redis: RedisClient,
         quotes: QuoteStore,
         budget: BudgetStore,
+        audit: AuditLog,
         clock: Callable[[], datetime] = utcnow,
         timeout: float = READ_TIMEOUT,
     ) -> None:
@@ -69,6 +71,7 @@ class BalanceService:
         self.redis = redis
         self.quotes = quotes
         self.budget = budget
+        self.audit = audit
         self.clock = clock
         self.timeout = timeout
 
@@ -142,6 +145,8 @@ class BalanceService:
             quote = quote.model_copy(update={"balance": check})
             if not await self.quotes.replace(raw, quote):
                 raise StaleAction("This quote changed or was used meanwhile; look at it again.")
-            log.info("over-balance purchase confirmed", extra={"quote": quote.id, "user": caller.user_id})
+            detail = f"{quote.offer.provider} balance {check.balance.display()}, chose to buy anyway"
+            fields = quote_fields(quote, actor=caller.user_id, action="over balance", outcome="ok", detail=detail)
+            await self.audit.record(caller.team_id, fields)
         spend = await self.budget.read(caller.team_id)
         return Requoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)

@@ -102,7 +102,7 @@ def build_services(
     audit = AuditLog(redis)
     notifier = Notifier(slack)
     search = SearchService(providers=enabled, searches=searches, budget=budget)
-    balances = BalanceService(providers=enabled, redis=redis, quotes=quotes, budget=budget)
+    balances = BalanceService(providers=enabled, redis=redis, quotes=quotes, budget=budget, audit=audit)
     purchases = PurchaseService(
         providers=enabled,
         searches=searches,

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from redis.asyncio import Redis
 
+from bot.audit import AuditLog
 from bot.balance import BalanceService
 from bot.budget import BudgetStore
 from bot.models import Money, Offer, Quote, utcnow
@@ -51,8 +52,9 @@ def quote(monthly: str | None, setup: str | None = None, charges: str | None = N
 def service(redis: Redis, provider: Prepaid) -> BalanceService:
     rates = Rates()
     budget = BudgetStore(redis, rates=rates, default_currency="USD")
+    providers = ProviderSet({"prepaid": provider})
     return BalanceService(
-        providers=ProviderSet({"prepaid": provider}), redis=redis, quotes=QuoteStore(redis), budget=budget
+        providers=providers, redis=redis, quotes=QuoteStore(redis), budget=budget, audit=AuditLog(redis)
     )
 
 

@@ -20,7 +20,7 @@ from bot.providers.kazoo import KazooProvider
 from bot.providers.vonage import VonageProvider
 from tests.conftest import BotFactory
 from tests.handlers.conftest import pooled, provider_bot, routed
-from tests.handlers.said import reply, said
+from tests.handlers.said import audited, reply, said
 from tests.handlers.test_commands import grant
 from tests.providers.contract import Account, Listing, london
 from tests.providers.kazoo_wire import API_KEY as KAZOO_KEY
@@ -85,7 +85,7 @@ async def test_the_confirmation_shows_the_balance_read_once_a_minute(
 
 
 async def test_a_purchase_over_the_balance_needs_buy_anyway_recorded_in_the_quote(
-    bot: BotUnderTest, router: respx.MockRouter, wire: VonageWire, account: Account
+    bot: BotUnderTest, router: respx.MockRouter, wire: VonageWire, account: Account, redis: Redis
 ) -> None:
     wire.balance = Decimal("1.00")
     confirmation = await bot.press_buy(SEARCH)
@@ -114,6 +114,9 @@ async def test_a_purchase_over_the_balance_needs_buy_anyway_recorded_in_the_quot
     assert f"bought {OFFER.e164} from vonage" in bot.last("bought").text
     assert buys(router) == 1
     assert OFFER.e164 in account.owned
+    assert [(o, d) for o, d in await audited(redis, "over balance")] == [
+        ("ok", "vonage balance 1.00 EUR, chose to buy anyway")
+    ]
 
 
 async def test_only_the_buyer_may_choose_to_go_over(bot: BotUnderTest, wire: VonageWire) -> None:

@@ -10,6 +10,7 @@ import pytest
 from bot.errors import OutcomeUnknown
 from bot.models import EmergencyAddress, Money
 from bot.providers.kazoo import KazooProvider
+from bot.providers.kazoo_features import kazoo_cnam, kazoo_e911
 from tests.providers.contract import Account, Listing
 from tests.providers.kazoo import US
 from tests.providers.kazoo_wire import KazooWire
@@ -47,3 +48,14 @@ async def test_the_balance_comes_from_transactions_or_else_the_ledgers(kazoo: Ka
     owned.kazoo5 = True
     owned.balance = Decimal("9.18")
     assert await kazoo.balance() == Money(amount=Decimal("9.18"), currency="USD")
+
+
+def test_documents_and_listings_are_read_as_kazoo_writes_them() -> None:
+    legacy = {"dash_e911": {"street_address": "116 NATOMA ST", "locality": "SAN FRANCISCO", "region": "CA",
+                            "postal_code": "94105", "status": "GEOCODED"}}  # fmt: skip
+    assert kazoo_e911(legacy).address == "116 NATOMA ST, SAN FRANCISCO, CA 94105"
+    assert kazoo_e911(legacy).state == "GEOCODED"
+    listed = {"features": ["local", "e911", "outbound_cnam"]}  # a listing names active features only
+    assert kazoo_e911(listed).registered
+    assert (kazoo_cnam(listed).state, kazoo_cnam(listed).inbound_lookup) == ("active", False)
+    assert not kazoo_e911({"features": ["local"]}).registered
