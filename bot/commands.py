@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from bot.models import Frozen, Role, SearchQuery
+from bot.models import EmergencyAddress, Frozen, Role, SearchQuery
 
 __all__ = [
     "MAX_AUDIT",
@@ -22,7 +22,9 @@ __all__ = [
     "Audit",
     "AuditExport",
     "Budget",
+    "CallerId",
     "Command",
+    "Emergency",
     "Forward",
     "Grant",
     "Help",
@@ -59,6 +61,14 @@ USAGE: dict[str, str] = {
     "budget": (
         "/number budget [AMOUNT [CUR]|off] [--auto-approve AMOUNT|off] [details] — "
         "e.g. /number budget 500 EUR (EUR becomes the team currency)"
+    ),
+    "e911": (
+        "/number e911 <NUMBER> [<street>, <city>, <state> <zip> | off] — "
+        "e.g. /number e911 +12065550123 1182 3rd Ave Suite 600, Seattle, WA 98101"
+    ),
+    "cnam": (
+        "/number cnam <NUMBER> [<NAME> | off | lookup on|off] — a name is at most 15 letters, digits, "
+        "spaces and - _ . , @ + & ' / \", e.g. /number cnam +12065550123 ACME SUPPORT"
     ),
 }
 
@@ -192,3 +202,25 @@ class Budget(Command):
     @property
     def key(self) -> str:
         return "budget set" if self.changes else "budget"
+
+
+@dataclass(frozen=True, slots=True)
+class Emergency(Command):
+    """`e911 <NUMBER>` shows the emergency address; with an address sets it; `off` removes it."""
+
+    name = "e911"
+    e164: str
+    address: EmergencyAddress | None = None
+    off: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallerId(Command):
+    """`cnam <NUMBER>` shows the caller-ID name; with a name sets it; `off` removes it;
+    `lookup on|off` switches inbound caller-name lookup."""
+
+    name = "cnam"
+    e164: str
+    caller_name: str | None = None
+    off: bool = False
+    lookup: bool | None = None

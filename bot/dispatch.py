@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot import commands
 from bot.admin import AdminService
+from bot.emergency import EmergencyService
 from bot.models import Caller
 from bot.outcomes import Outcome
 from bot.pool import PoolService
@@ -32,12 +33,19 @@ class Step:
 
 class Dispatcher:
     def __init__(
-        self, *, search: SearchService, pool: PoolService, releases: ReleaseService, admin: AdminService
+        self,
+        *,
+        search: SearchService,
+        pool: PoolService,
+        releases: ReleaseService,
+        admin: AdminService,
+        emergency: EmergencyService,
     ) -> None:
         self.search = search
         self.pool = pool
         self.releases = releases
         self.admin = admin
+        self.emergency = emergency  # e911, cnam, and `info` with their details
 
     async def run(self, caller: Caller, command: commands.Command) -> Step:
         pool, admin = self.pool, self.admin
@@ -55,7 +63,7 @@ class Dispatcher:
             case commands.List(provider=only):
                 return Step(later=lambda: pool.list_page(caller, provider=only, page=0))
             case commands.Info(e164=e164):
-                return Step(later=lambda: pool.info(caller, e164))
+                return Step(later=lambda: self.emergency.info(caller, e164))
             case commands.Name(e164=e164, label=label):
                 return Step(later=lambda: pool.name(caller, e164, label))
             case commands.Forward(e164=e164, destination=destination):
@@ -76,4 +84,8 @@ class Dispatcher:
                 return Step(later=lambda: admin.export_audit(caller))
             case commands.Budget():
                 return Step(ack=await admin.budget_status(caller, command))
+            case commands.Emergency():
+                return Step(later=lambda: self.emergency.e911(caller, command))
+            case commands.CallerId():
+                return Step(later=lambda: self.emergency.caller_id(caller, command))
         raise AssertionError(f"no handler for {command!r}")  # pragma: no cover

@@ -9,6 +9,7 @@ import re
 from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 
+from bot.addresses import check_cnam, parse_address
 from bot.commands import (
     MAX_AUDIT,
     MAX_LIMIT,
@@ -19,7 +20,9 @@ from bot.commands import (
     Audit,
     AuditExport,
     Budget,
+    CallerId,
     Command,
+    Emergency,
     Forward,
     Grant,
     Help,
@@ -260,6 +263,60 @@ def _budget(tokens: list[str]) -> Budget:
     )
 
 
+def _why(exc: ValueError) -> str:
+    """A checker's reason as the start of a sentence, escaped (it echoes what was typed)."""
+    text = escape(str(exc))
+    return text[:1].upper() + text[1:]
+
+
+def _leading_number(sub: str, tokens: list[str]) -> tuple[str, list[str]]:
+    """The number at the start (it may be typed with spaces: the longest run of up to five
+    tokens that still reads as a number) and the tokens after it."""
+    if not tokens:
+        raise _fail(sub, "Give a number")
+    found: tuple[str, int] | None = None
+    for cut in range(1, min(len(tokens), 5) + 1):
+        e164 = parse_number("".join(tokens[:cut]))
+        if e164 is not None:
+            found = (e164, cut)
+        elif found is not None:
+            break
+    if found is None:
+        raise _fail(sub, f"{quoted(tokens[0])} is not a phone number in international format (+CC…)")
+    return found[0], tokens[found[1] :]
+
+
+def _e911(tokens: list[str]) -> Emergency:
+    sub = "e911"
+    e164, rest = _leading_number(sub, tokens)
+    if not rest:
+        return Emergency(e164=e164)
+    if len(rest) == 1 and _is_off(rest[0]):
+        return Emergency(e164=e164, off=True)
+    try:
+        return Emergency(e164=e164, address=parse_address(" ".join(rest)))
+    except ValueError as exc:
+        raise _fail(sub, _why(exc)) from None
+
+
+def _cnam(tokens: list[str]) -> CallerId:
+    sub = "cnam"
+    e164, rest = _leading_number(sub, tokens)
+    words = [t.lower() for t in rest]
+    if not rest:
+        return CallerId(e164=e164)
+    if len(rest) == 1 and _is_off(rest[0]):
+        return CallerId(e164=e164, off=True)
+    if words[0] == "lookup":
+        if words[1:] not in (["on"], ["off"]):
+            raise _fail(sub, "Say lookup on or lookup off")
+        return CallerId(e164=e164, lookup=words[1] == "on")
+    try:
+        return CallerId(e164=e164, caller_name=check_cnam(" ".join(rest)))
+    except ValueError as exc:
+        raise _fail(sub, _why(exc)) from None
+
+
 def parse(text: str, providers: Collection[str]) -> Command:
     """Parse the text after `/number`. `providers` are the enabled provider names."""
     tokens = text.split()
@@ -295,4 +352,8 @@ def parse(text: str, providers: Collection[str]) -> Command:
             return _audit(rest)
         case "budget":
             return _budget(rest)
+        case "e911":
+            return _e911(rest)
+        case "cnam":
+            return _cnam(rest)
     raise InputError(f"Unknown subcommand {quoted(tokens[0])}. Try /number help")

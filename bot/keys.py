@@ -19,6 +19,7 @@ __all__ = [
     "approvals",
     "audit",
     "budget",
+    "cnam_requests",
     "forwards",
     "holds",
     "inflight",
@@ -32,6 +33,8 @@ __all__ = [
     "quote",
     "releasing",
     "roles",
+    "sandbox_cnam",
+    "sandbox_e911",
     "sandbox_forwards",
     "sandbox_owned",
     "search",
@@ -113,6 +116,11 @@ def releasing(team_id: str) -> str:
     return f"{_team(team_id)}:releasing"
 
 
+def cnam_requests(team_id: str) -> str:
+    """Caller-ID names asked for and still awaiting the provider's approval, by number."""
+    return f"{_team(team_id)}:cnam-requests"
+
+
 def spend(team_id: str, month: str) -> str:
     return f"{_team(team_id)}:spend:{_safe(month)}"
 
@@ -164,6 +172,14 @@ def sandbox_owned() -> str:
 
 def sandbox_forwards() -> str:
     return "nb:{sandbox}:forwards"
+
+
+def sandbox_e911() -> str:
+    return "nb:{sandbox}:e911"
+
+
+def sandbox_cnam() -> str:
+    return "nb:{sandbox}:cnam"
 
 
 def provider_cache(provider: str, name: str) -> str:

@@ -18,9 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "ApprovalRef",
+    "BalanceCheck",
     "BudgetSettings",
     "Caller",
+    "CallerName",
     "Conversion",
+    "E911Status",
+    "EmergencyAddress",
     "Entry",
     "Feature",
     "Hold",
@@ -169,6 +173,19 @@ class Hold(Frozen):
     note: str | None = None
 
 
+class BalanceCheck(Frozen):
+    """The provider account's credit when a quote was made, and whether the purchase goes over it.
+
+    `confirmed_by` is set by the server when the buyer clicks "buy anyway", never by a button value.
+    """
+
+    balance: Money
+    at: datetime
+    needed: Money | None = None  # what completing the purchase costs now, in the balance's currency
+    over: bool = False
+    confirmed_by: str | None = None
+
+
 class Quote(Frozen):
     """A priced offer for one user, stored server-side; buttons carry only its id."""
 
@@ -182,10 +199,63 @@ class Quote(Frozen):
     approval_reasons: tuple[str, ...] = ()
     created_at: datetime
     expires_at: datetime
+    balance: BalanceCheck | None = None  # None: the provider reports no balance
+
+    @property
+    def over_balance_unconfirmed(self) -> bool:
+        """Over the provider balance and not yet confirmed by the buyer's explicit click."""
+        return self.balance is not None and self.balance.over and self.balance.confirmed_by is None
 
     def charges(self) -> list[Money]:
         """What completing this purchase spends this month (known parts only)."""
         return [m for m in (self.offer.monthly, self.offer.setup, self.accepted_charges) if m is not None]
+
+
+class EmergencyAddress(Frozen):
+    """A US or Canadian service address for emergency (E911) calls, checked before any provider sees it."""
+
+    street_number: str  # digits
+    street_name: str
+    unit_type: str | None = None  # Suite, Apartment, Floor… (Flowroute's address types)
+    unit: str | None = None
+    city: str
+    state: str  # a US state or a Canadian province or territory, two letters
+    postal_code: str  # 98101, or M4C 5K7
+    plus_four: str | None = None
+    country: Literal["US", "CA"]
+
+    @property
+    def street(self) -> str:
+        return f"{self.street_number} {self.street_name}"
+
+    @property
+    def extended(self) -> str | None:
+        return f"{self.unit_type} {self.unit}" if self.unit_type and self.unit else None
+
+    @property
+    def zip(self) -> str:
+        return f"{self.postal_code}-{self.plus_four}" if self.plus_four else self.postal_code
+
+    def line(self) -> str:
+        street = " ".join(p for p in (self.street, self.extended) if p)
+        return f"{street}, {self.city}, {self.state} {self.zip}"
+
+
+class E911Status(Frozen):
+    """A number's emergency address as its provider holds it."""
+
+    registered: bool
+    address: str | None = None  # one line; None when the provider's answer did not carry it
+    state: str | None = None  # the provider's provisioning state (Kazoo: PROVISIONED, GEOCODED…)
+
+
+class CallerName(Frozen):
+    """A number's outbound caller-ID name (CNAM) and its inbound caller-name lookup."""
+
+    name: str | None = None  # None: no name set
+    state: Literal["active", "pending", "rejected"] | None = None
+    reason: str | None = None  # why the provider rejected the name
+    inbound_lookup: bool | None = None  # None: the provider does not say
 
 
 class OwnedNumber(Frozen):
@@ -200,6 +270,8 @@ class OwnedNumber(Frozen):
     monthly: Money | None = None
     name: str | None = None
     details: dict[str, str] = Field(default_factory=dict)  # extra lines shown by `info`
+    e911: E911Status | None = None  # None: the provider does not say (or has no E911)
+    cnam: CallerName | None = None  # None: the provider does not say (or has no CNAM)
 
 
 class PoolEntry(Frozen):

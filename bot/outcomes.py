@@ -13,7 +13,19 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from bot.audit import AuditEntry
-from bot.models import Frozen, Offer, OwnedNumber, PoolItem, Quote, RateTable, Role, SearchQuery, Spend
+from bot.models import (
+    CallerName,
+    E911Status,
+    Frozen,
+    Offer,
+    OwnedNumber,
+    PoolItem,
+    Quote,
+    RateTable,
+    Role,
+    SearchQuery,
+    Spend,
+)
 
 __all__ = [
     "Adopted",
@@ -25,7 +37,9 @@ __all__ = [
     "AuditLatest",
     "Bought",
     "BudgetStatus",
+    "CallerIdAnswer",
     "DenyForm",
+    "EmergencyAnswer",
     "Forwarded",
     "Granted",
     "Help",
@@ -328,3 +342,25 @@ class BudgetStatus(Outcome):
     changed: bool = False
     details: bool = False  # also the spend in its original currencies
     note: str | None = None  # e.g. the auto-approve limit converted into a new team currency
+
+
+# -- emergency addresses and caller-ID names ------------------------------------------
+
+
+class EmergencyAnswer(Outcome):
+    """`e911`: a number's emergency address, as shown, set or removed at its provider."""
+
+    e164: str
+    provider: str
+    status: E911Status
+    change: Literal["shown", "set", "removed"] = "shown"
+
+
+class CallerIdAnswer(Outcome):
+    """`cnam`: a number's caller-ID name and inbound lookup, as shown or changed at its provider."""
+
+    e164: str
+    provider: str
+    status: CallerName
+    change: Literal["shown", "set", "removed", "lookup"] = "shown"
+    lookup: bool = False  # the provider can switch inbound caller-name lookup

@@ -41,6 +41,7 @@ from bot.providers.registry import ProviderSet
 from bot.search import SearchStore
 
 if TYPE_CHECKING:
+    from bot.balance import BalanceService
     from bot.store import RedisClient
 
 __all__ = ["NOT_OWNED_GRACE", "Progress", "PurchaseService", "QuoteStore"]
@@ -52,6 +53,13 @@ Progress = Callable[[Outcome], Awaitable[None]]  # shows how a long click is goi
 # A lapsed purchase younger than this is not declared "not bought" yet: the provider may
 # still be completing a request the dead process sent just before it died.
 NOT_OWNED_GRACE = timedelta(seconds=10)
+
+# Change a quote only while it is what was read (a claimed quote stays claimed), keeping its expiry.
+_REPLACE_QUOTE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
+"""
 
 # Take a quote away from whoever asked for it (cancel), unless a purchase claimed it.
 _TAKE_QUOTE = """
@@ -68,6 +76,7 @@ class QuoteStore:
     def __init__(self, redis: RedisClient) -> None:
         self.redis = redis
         self._take = redis.register_script(_TAKE_QUOTE)
+        self._replace = redis.register_script(_REPLACE_QUOTE)
 
     async def save(self, quote: Quote, ttl_seconds: int) -> None:
         await self.redis.set(keys.quote(quote.team_id, quote.id), quote.model_dump_json(), ex=ttl_seconds)
@@ -78,6 +87,11 @@ class QuoteStore:
     async def get(self, team_id: str, quote_id: str) -> Quote | None:
         raw = await self.raw(team_id, quote_id)
         return Quote.model_validate_json(raw) if raw else None
+
+    async def replace(self, expected: str, quote: Quote) -> bool:
+        """Store `quote` in place of the JSON `expected`; False when that changed or is gone."""
+        key = keys.quote(quote.team_id, quote.id)
+        return bool(await self._replace(keys=[key], args=[expected, quote.model_dump_json()]))
 
     async def take(self, team_id: str, quote_id: str) -> Quote | None:
         """Remove a quote atomically (cancel, deny); None when it expired or was claimed."""
@@ -101,6 +115,7 @@ class PurchaseService:
         marks: NumberMarks,
         accounts: AccountCache,
         quote_ttl: int,
+        balances: BalanceService | None = None,
         grace: timedelta = NOT_OWNED_GRACE,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -113,6 +128,7 @@ class PurchaseService:
         self.marks = marks
         self.accounts = accounts
         self.quote_ttl = quote_ttl
+        self.balances = balances  # the provider's balance on the confirmation, and going over it
         self.grace = grace
         self.clock = clock
         self.sleep = sleep
@@ -155,6 +171,7 @@ class PurchaseService:
             expires_at=expires,
         )
         quote = draft.model_copy(update={"approval_reasons": self._reasons(caller, draft, spend)})
+        quote = await self.balances.judge(quote, spend.rates) if self.balances else quote
         await self.quotes.save(quote, max(1, int((expires - now).total_seconds())))
         return Quoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)
 
@@ -210,6 +227,13 @@ class PurchaseService:
             if reasons != quote.approval_reasons:
                 quote = quote.model_copy(update={"approval_reasons": reasons})
                 await self.quotes.save(quote, max(1, int((quote.expires_at - self.clock()).total_seconds())))
+            return Requoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)
+        judged = await self.balances.judge(quote, spend.rates) if self.balances else quote
+        if judged != quote:  # the balance moved since the quote was shown
+            if not await self.quotes.replace(raw, judged):
+                raise await self._stale(team, quote_id)
+            quote, raw = judged, judged.model_dump_json()
+        if quote.over_balance_unconfirmed:  # only the "Buy anyway" click records consent
             return Requoted(quote=quote, spend=spend, simulated=self.providers.simulated_names)
         return await self.buy(quote, raw=raw, caller=caller, progress=progress)
 
@@ -377,9 +401,11 @@ class PurchaseService:
             ),
         )
         log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
-        account = self.providers.require(op.provider).account
-        await self.marks.bought(account, op)
-        await self.accounts.forget(account)
+        provider = self.providers.require(op.provider)
+        await self.marks.bought(provider.account, op)
+        await self.accounts.forget(provider.account)
+        if self.balances is not None:
+            await self.balances.forget(provider)
         return Bought(quote=quote, owned=owned, buyer=op.user_id, simulated=self.providers.simulated_names)
 
     async def _not_bought(
@@ -423,6 +449,7 @@ class PurchaseService:
                 "expires_at": now + timedelta(seconds=self.quote_ttl),
             }
         )
+        again = await self.balances.judge(again, spend.rates) if self.balances else again
         await self.quotes.save(again, self.quote_ttl)
         return Requoted(quote=again, spend=spend, charges_detail=exc.detail, simulated=self.providers.simulated_names)
 

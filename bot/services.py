@@ -20,8 +20,10 @@ from bot.admin import AdminService
 from bot.approval_store import ApprovalStore
 from bot.approvals import ApprovalService
 from bot.audit import AuditLog
+from bot.balance import BalanceService
 from bot.budget import BudgetStore
 from bot.dispatch import Dispatcher
+from bot.emergency import CallerIdRequests, EmergencyService
 from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
 from bot.metrics import Instrumented
@@ -66,6 +68,8 @@ class Services:
     notifier: Notifier
     lifecycle: Lifecycle
     reconciler: Reconciler
+    balances: BalanceService
+    emergency: EmergencyService
 
     async def aclose(self) -> None:
         await self.providers.aclose()
@@ -107,6 +111,7 @@ def build_services(
     audit = AuditLog(redis)
     notifier = Notifier(slack)
     search = SearchService(providers=enabled, searches=searches, budget=budget)
+    balances = BalanceService(providers=enabled, redis=redis, quotes=quotes, budget=budget, audit=audit)
     purchases = PurchaseService(
         providers=enabled,
         searches=searches,
@@ -116,6 +121,7 @@ def build_services(
         marks=marks,
         accounts=accounts,
         quote_ttl=settings.quote_ttl_seconds,
+        balances=balances,
     )
     releases = ReleaseService(
         providers=enabled,
@@ -133,6 +139,14 @@ def build_services(
         forward_countries=settings.forward_countries,
     )
     admin = AdminService(roles=roles, audit=audit, budget=budget)
+    emergency = EmergencyService(
+        providers=enabled,
+        pool=pool_store,
+        numbers=pool,
+        audit=audit,
+        requests=CallerIdRequests(redis),
+        accounts=accounts,
+    )
     approvals = ApprovalService(
         approvals=ApprovalStore(redis),
         purchases=purchases,
@@ -159,10 +173,12 @@ def build_services(
         approvals=approvals,
         releases=releases,
         admin=admin,
-        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin),
+        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin, emergency=emergency),
         notifier=notifier,
         lifecycle=Lifecycle(),
         reconciler=Reconciler(
             journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
         ),
+        balances=balances,
+        emergency=emergency,
     )

@@ -46,6 +46,7 @@ CLICKS: dict[str, Work] = {
     ids.BUY: lambda svc, caller, value, _: svc.purchases.quote(caller, value),
     ids.CONFIRM: lambda svc, caller, value, progress: svc.purchases.confirm(caller, value, progress=progress),
     ids.CANCEL: lambda svc, caller, value, _: svc.purchases.cancel(caller, value),
+    ids.OVER_BALANCE: lambda svc, caller, value, _: svc.balances.accept(caller, value),
     ids.REQUEST_APPROVAL: lambda svc, caller, value, _: svc.approvals.request(caller, value),
     ids.ASK_AGAIN: lambda svc, caller, value, _: svc.approvals.ask_again(caller, value),
     ids.APPROVE: lambda svc, caller, value, progress: svc.approvals.approve(caller, value, progress=progress),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import outcomes as o
-from bot.blocks import admin, approvals, pool, purchase, release, search
+from bot.blocks import admin, approvals, emergency, pool, purchase, release, search
 from bot.replies import Reply
 
 __all__ = ["MESSAGES", "VIEWS", "render", "render_view"]
@@ -47,6 +47,8 @@ MESSAGES: dict[type[o.Outcome], Callable[[Any], Reply]] = {
     o.Named: pool.named,
     o.Forwarded: pool.forwarded,
     o.Adopted: pool.adopted,
+    o.EmergencyAnswer: emergency.e911_answer,
+    o.CallerIdAnswer: emergency.caller_id_answer,
 }
 
 VIEWS: dict[type[o.Outcome], Callable[[Any], dict[str, Any]]] = {

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.balance import balance_pair
 from bot.blocks.common import (
     Block,
     actions,
@@ -54,7 +55,7 @@ def _facts(quote: Quote, simulated: frozenset[str]) -> list[tuple[str, str]]:
     ]
     if quote.accepted_charges is not None:
         pairs.append(("Charges to accept", quote.accepted_charges.display()))
-    return pairs
+    return pairs + list(filter(None, [balance_pair(quote)]))
 
 
 def approval_request(outcome: ApprovalRequest) -> Reply:

@@ -16,6 +16,7 @@ LIST_NEXT = "nb_list_next"
 LIST_PAGE = "nb_list_page"  # no longer rendered; kept so Next on pool pages already posted still works
 SEARCH_PREVIOUS = "nb_search_previous"
 SEARCH_NEXT = "nb_search_next"
+OVER_BALANCE = "nb_over_balance"  # "buy anyway": the buyer accepts going over the provider balance
 
 SEARCH_MODAL = "nb_search_modal"
 DENY_MODAL = "nb_deny_modal"

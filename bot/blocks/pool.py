@@ -19,6 +19,7 @@ from bot.blocks.common import (
     section,
     type_text,
 )
+from bot.blocks.emergency import e911_line, number_lines
 from bot.models import show_money
 from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
 from bot.phone import national_format
@@ -42,6 +43,7 @@ def _row_text(row: PoolRow, simulated: frozenset[str]) -> str:
         lines.append(f"⚠️ *no longer on the {entry.provider} account*")
     if row.item.releasing:
         lines.append("⏳ release in progress")
+    lines += filter(None, [e911_line(row)])
     return "\n".join(lines)
 
 
@@ -94,7 +96,7 @@ def info_view(outcome: NumberInfo) -> Reply:
     ]
     if live is not None:
         pairs.append(("Type", f"{type_text(live.type)} · {features_text(live.features)}"))
-    blocks: list[Block] = [header(f"{entry.e164}"), fields(pairs)]
+    blocks: list[Block] = [header(f"{entry.e164}"), fields(pairs), *number_lines(live)]
     extra = []
     if live is not None and live.details:
         blocks.append(section("\n".join(f"*{escape(k)}:* {escape(v)}" for k, v in live.details.items())))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks import ids
+from bot.blocks.balance import balance_pair, over_balance_blocks
 from bot.blocks.common import (
     SANDBOX_NOTE,
     Block,
@@ -92,6 +93,7 @@ def _confirmation(
         pairs.insert(5, ("Charges to accept", quote.accepted_charges.display()))
     if quote.hold is not None and quote.hold.expires_at is not None:
         pairs.append(("Reserved until", when(quote.hold.expires_at)))
+    pairs += filter(None, [balance_pair(quote)])
     blocks: list[Block] = [header(title), fields(pairs)]
     notes = []
     if charges_note:
@@ -108,6 +110,8 @@ def _confirmation(
                 button("Cancel", ids.CANCEL, quote.id),
             )
         )
+    elif quote.over_balance_unconfirmed:
+        blocks += over_balance_blocks(quote)
     else:
         blocks.append(
             actions(

@@ -13,7 +13,18 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bot.errors import NotSupported
-from bot.models import Frozen, Hold, Money, NumberType, Offer, OwnedNumber, SearchQuery
+from bot.models import (
+    CallerName,
+    E911Status,
+    EmergencyAddress,
+    Frozen,
+    Hold,
+    Money,
+    NumberType,
+    Offer,
+    OwnedNumber,
+    SearchQuery,
+)
 
 __all__ = [
     "BaseProvider",
@@ -22,6 +33,7 @@ __all__ = [
     "Order",
     "Progress",
     "account_digest",
+    "lacks",
 ]
 
 
@@ -39,6 +51,10 @@ class Capabilities(Frozen):
     setup_cost: bool = True
     hold: bool = False  # Buy reserves the number at the provider until the quote expires
     simulated: bool = False  # nothing real happens (the sandbox): every message says so
+    e911: bool = False  # emergency addresses can be read, set and removed
+    cnam: bool = False  # an outbound caller-ID name can be read, set and removed
+    cnam_lookup: bool = False  # inbound caller-name lookup can be switched on and off
+    balance: bool = False  # the account's remaining credit can be read
 
 
 class Order(Frozen):
@@ -57,6 +73,19 @@ class Progress(Protocol):
     def state(self) -> Mapping[str, Any]: ...
 
     async def save(self, **values: Any) -> None: ...
+
+
+_LACKS = {
+    "e911": "{label} has no emergency (E911) addresses the bot can manage; register the address in {label}'s portal",
+    "cnam": "{label} has no caller-ID name (CNAM) the bot can set",
+    "cnam_lookup": "{label} has no inbound caller-name lookup the bot can switch",
+    "balance": "{label} does not report the account's balance",
+}
+
+
+def lacks(label: str, feature: str) -> NotSupported:
+    """The one line saying a provider lacks an optional feature (a Capabilities flag's name)."""
+    return NotSupported(label, _LACKS[feature].format(label=label))
 
 
 def account_digest(*parts: str) -> str:
@@ -106,6 +135,32 @@ class NumberProvider(Protocol):
     async def release(self, e164: str, progress: Progress) -> None:
         """Give the number back. Already gone from the account counts as released."""
 
+    async def e911(self, e164: str) -> E911Status:
+        """The number's emergency address (only when capabilities.e911)."""
+
+    async def set_e911(self, e164: str, address: EmergencyAddress, caller_name: str | None) -> E911Status:
+        """Validate `address` at the provider, then attach it; ProviderRefused when it is not valid.
+        `caller_name` (the number's friendly name, if any) is who emergency services are told calls."""
+
+    async def clear_e911(self, e164: str) -> None:
+        """Detach the number's emergency address (none attached: nothing to do)."""
+
+    async def cnam(self, e164: str) -> CallerName:
+        """The number's caller-ID name and inbound lookup (only when capabilities.cnam)."""
+
+    async def set_cnam(self, e164: str, name: str) -> CallerName:
+        """Ask for `name` as the number's caller-ID name; safe to repeat (a pending name is
+        attached once the provider approved it)."""
+
+    async def clear_cnam(self, e164: str) -> None:
+        """Remove the number's caller-ID name."""
+
+    async def set_cnam_lookup(self, e164: str, enabled: bool) -> None:
+        """Switch inbound caller-name lookup (only when capabilities.cnam_lookup)."""
+
+    async def balance(self) -> Money:
+        """The account's remaining credit (only when capabilities.balance)."""
+
     async def check_release(self, e164: str, progress: Progress) -> bool:
         """After a crash or an ambiguous answer: True when the account no longer has it."""
 
@@ -153,6 +208,30 @@ class BaseProvider:
 
     async def release(self, e164: str, progress: Progress) -> None:
         raise NotSupported(self.label, f"{self.label} does not let the bot release numbers")
+
+    async def e911(self, e164: str) -> E911Status:
+        raise lacks(self.label, "e911")
+
+    async def set_e911(self, e164: str, address: EmergencyAddress, caller_name: str | None) -> E911Status:
+        return await self.e911(e164)
+
+    async def clear_e911(self, e164: str) -> None:
+        await self.e911(e164)
+
+    async def cnam(self, e164: str) -> CallerName:
+        raise lacks(self.label, "cnam")
+
+    async def set_cnam(self, e164: str, name: str) -> CallerName:
+        return await self.cnam(e164)
+
+    async def clear_cnam(self, e164: str) -> None:
+        await self.cnam(e164)
+
+    async def set_cnam_lookup(self, e164: str, enabled: bool) -> None:
+        raise lacks(self.label, "cnam_lookup")
+
+    async def balance(self) -> Money:
+        raise lacks(self.label, "balance")
 
     async def get(self, e164: str) -> OwnedNumber | None:  # pragma: no cover - abstract
         raise NotImplementedError

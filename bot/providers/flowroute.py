@@ -35,6 +35,7 @@ from bot.models import Feature, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of
 from bot.providers.base import Capabilities, Order, Progress
 from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
+from bot.providers.flowroute_features import FlowrouteFeatures, cnam_summary, e911_summary
 from bot.providers.flowroute_jsonapi import (
     CURRENCY,
     TYPES,
@@ -72,7 +73,7 @@ def route_alias(digits: str) -> str:
     return f"numberbot {digits}"
 
 
-class FlowrouteProvider(BasicAuthProvider):
+class FlowrouteProvider(FlowrouteFeatures, BasicAuthProvider):
     name: ClassVar[str] = "flowroute"
     label: ClassVar[str] = "Flowroute"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -86,6 +87,9 @@ class FlowrouteProvider(BasicAuthProvider):
         monthly_cost=True,
         setup_cost=True,
         hold=False,  # no reservations: a number is for sale until someone buys it
+        e911=True,  # address records, validated, attached to a number (flowroute_features)
+        cnam=True,  # CNAM records, reviewed by Flowroute, attached once approved
+        cnam_lookup=True,  # cnam_lookups_enabled on the number
     )
 
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
@@ -169,6 +173,8 @@ class FlowrouteProvider(BasicAuthProvider):
             monthly=parse_money(attributes.get("monthly_cost"), CURRENCY),
             name=alias,
             details=details,
+            e911=e911_summary(document),
+            cnam=cnam_summary(document),
         )
 
     async def get(self, e164: str) -> OwnedNumber | None:

@@ -42,6 +42,7 @@ from bot.providers.base import BaseProvider, Capabilities, Order, Progress, acco
 from bot.providers.http import ProviderHttp, Sleep, json_object
 from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
+from bot.providers.kazoo_features import KazooFeatures, kazoo_cnam, kazoo_e911
 from bot.providers.money import parse_amount
 from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
 
@@ -122,7 +123,7 @@ def _covers(accepted: Money | None, asked: Money) -> bool:
     return accepted is not None and accepted.currency == asked.currency and asked.amount <= accepted.amount
 
 
-class KazooProvider(BaseProvider):
+class KazooProvider(KazooFeatures, BaseProvider):
     name: ClassVar[str] = "kazoo"
     label: ClassVar[str] = "Kazoo"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -135,6 +136,10 @@ class KazooProvider(BaseProvider):
         monthly_cost=False,  # search carries no price; charges appear only as a 402 at purchase
         setup_cost=False,
         hold=False,
+        e911=True,  # the number document's `e911` (kazoo_features)
+        cnam=True,  # its `cnam.display_name`
+        cnam_lookup=True,  # its `cnam.inbound_lookup`
+        balance=True,  # transactions/current_balance (or ledgers/total)
     )
 
     def __init__(
@@ -229,6 +234,8 @@ class KazooProvider(BaseProvider):
             features=_FEATURES,
             forward_to=route.forward_to if route is not None else None,
             details=details,
+            e911=kazoo_e911(raw),
+            cnam=kazoo_cnam(raw),
         )
 
     async def _number(self, e164: str) -> dict[str, Any] | None:

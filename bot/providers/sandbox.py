@@ -16,8 +16,9 @@ import asyncio
 import hashlib
 import json
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +30,7 @@ from bot import keys
 from bot.errors import ProviderRefused
 from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery, utcnow
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
+from bot.providers.sandbox_features import CNAM_REVIEW_SECONDS, SandboxFeatures, caller_name, e911_status
 from bot.providers.settle import owned_from_offer
 
 if TYPE_CHECKING:
@@ -62,10 +64,10 @@ _GIVE_UP = 300  # tries without a single valid number: the pattern cannot give t
 CACHE_SIZE = 512  # (country, type, pattern) results kept
 CACHE_SECONDS = 3600
 
-# Give a number back: off the account, forwarding dropped (back on sale by itself).
+# Give a number back: off the account, forwarding (and E911 address, caller name) dropped.
 _RELEASE = """
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HDEL', KEYS[2], ARGV[1])
+for i = 2, #KEYS do redis.call('HDEL', KEYS[i], ARGV[1]) end
 return 1
 """
 
@@ -157,13 +159,24 @@ async def stock(country: str, number_type: NumberType, pattern: str | None) -> l
     return cached
 
 
-class SandboxProvider(BaseProvider):
+class SandboxProvider(SandboxFeatures, BaseProvider):
     name: ClassVar[str] = "sandbox"
     label: ClassVar[str] = "sandbox"
-    capabilities: ClassVar[Capabilities] = Capabilities(rename=False, simulated=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        rename=False, simulated=True, e911=True, cnam=True, cnam_lookup=True, balance=True
+    )
 
-    def __init__(self, redis: RedisClient) -> None:
+    def __init__(
+        self,
+        redis: RedisClient,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        cnam_review_seconds: float = CNAM_REVIEW_SECONDS,
+    ) -> None:
+        """`cnam_review_seconds`: how long a new caller-ID name waits for its simulated approval."""
         self.redis = redis
+        self.clock = clock
+        self.cnam_review_seconds = cnam_review_seconds
         self._release = redis.register_script(_RELEASE)
         self._forward = redis.register_script(_FORWARD)
 
@@ -195,17 +208,17 @@ class SandboxProvider(BaseProvider):
 
     async def list(self) -> list[OwnedNumber]:
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(keys.sandbox_owned())
-            pipe.hgetall(keys.sandbox_forwards())
-            owned, forwards = await pipe.execute()
-        return [_to_owned(e164, json.loads(raw), forwards.get(e164)) for e164, raw in sorted(owned.items())]
+            for key in _NUMBER_KEYS:
+                pipe.hgetall(key())
+            owned, *extra = await pipe.execute()
+        return [_to_owned(e164, json.loads(raw), *(h.get(e164) for h in extra)) for e164, raw in sorted(owned.items())]
 
     async def get(self, e164: str) -> OwnedNumber | None:
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(keys.sandbox_owned(), e164)
-            pipe.hget(keys.sandbox_forwards(), e164)
-            raw, forward = await pipe.execute()
-        return _to_owned(e164, json.loads(raw), forward) if raw else None
+            for key in _NUMBER_KEYS:
+                pipe.hget(key(), e164)
+            raw, *extra = await pipe.execute()
+        return _to_owned(e164, json.loads(raw), *extra) if raw else None
 
     async def forward(self, e164: str, destination: str) -> None:
         done = await self._forward(keys=[keys.sandbox_owned(), keys.sandbox_forwards()], args=[e164, destination])
@@ -214,17 +227,24 @@ class SandboxProvider(BaseProvider):
 
     async def release(self, e164: str, progress: Progress) -> None:
         """Off the account (already gone counts as released); it is for sale again by itself."""
-        await self._release(keys=[keys.sandbox_owned(), keys.sandbox_forwards()], args=[e164])
+        await self._release(keys=[key() for key in _NUMBER_KEYS], args=[e164])
 
 
 def _owned_record(offer: Offer) -> dict[str, Any]:
     return {"offer": json.loads(offer.model_dump_json()), "since": utcnow().isoformat()}
 
 
-def _to_owned(e164: str, record: dict[str, Any], forward: str | None) -> OwnedNumber:
+# What the sandbox keeps per number: ownership first, then forwarding, E911 address, caller name.
+_NUMBER_KEYS = (keys.sandbox_owned, keys.sandbox_forwards, keys.sandbox_e911, keys.sandbox_cnam)
+
+
+def _to_owned(
+    e164: str, record: dict[str, Any], forward: str | None, e911: str | None = None, cnam: str | None = None
+) -> OwnedNumber:
     offer = Offer.model_validate(record["offer"])
     details = {"Account": "sandbox (simulated carrier, nothing real is bought)", "On account since": record["since"]}
-    return owned_from_offer(offer, provider=SandboxProvider.name, e164=e164, forward_to=forward, details=details)
+    owned = owned_from_offer(offer, provider=SandboxProvider.name, e164=e164, forward_to=forward, details=details)
+    return owned.model_copy(update={"e911": e911_status(e911), "cnam": caller_name(json.loads(cnam) if cnam else {})})
 
 
 def sandbox_countries() -> Iterable[str]:

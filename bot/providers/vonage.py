@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -37,8 +38,9 @@ from bot.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderRefused,
+    ProviderUnavailable,
 )
-from bot.models import Feature, NumberType, Offer, OwnedNumber, SearchQuery
+from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, country_of, to_e164
 from bot.providers.base import Capabilities, Order, Progress
 from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
@@ -116,6 +118,7 @@ class VonageProvider(BasicAuthProvider):
         monthly_cost=True,
         setup_cost=False,  # Vonage's search gives only the monthly rental
         hold=False,  # no reservations: a number is for sale until someone buys it
+        balance=True,  # GET /account/get-balance
     )
 
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
@@ -209,6 +212,14 @@ class VonageProvider(BasicAuthProvider):
     async def get(self, e164: str) -> OwnedNumber | None:
         raw = await self._lookup(e164)
         return self._owned(raw) if raw is not None else None
+
+    async def balance(self) -> Money:
+        """`GET /account/get-balance` (Account API): ``{"value": 10.28, "autoReload": false}``, in EUR."""
+        body = await self._read("/account/get-balance", {}, action="reading the account balance")
+        amount = body.get("value")
+        if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
+            raise ProviderUnavailable(self.label, "reading the account balance: the answer carried no value")
+        return Money(amount=Decimal(amount), currency=CURRENCY)
 
     # -- search ----------------------------------------------------------------------------
 

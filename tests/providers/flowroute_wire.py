@@ -32,6 +32,7 @@ import respx
 from bot.models import Feature, NumberType
 from bot.phone import to_e164
 from tests.providers.contract import Account, Listing
+from tests.providers.flowroute_e911_wire import FlowrouteE911Wire
 
 __all__ = [
     "ACCESS_KEY",
@@ -127,6 +128,20 @@ class FlowrouteAccount(Account):
         default_factory=lambda: {SIP_REG: {"route_type": "sip-reg", "alias": "sip-reg", "value": None}}
     )
     aliases: dict[str, str] = field(default_factory=dict)
+    e911s: dict[str, dict[str, Any]] = field(default_factory=dict)  # E911 records by id
+    e911_of: dict[str, str] = field(default_factory=dict)  # number → its E911 record
+    cnams: dict[str, dict[str, Any]] = field(default_factory=dict)  # CNAM records by id
+    cnam_of: dict[str, str] = field(default_factory=dict)  # number → its CNAM record
+    lookups: dict[str, bool] = field(default_factory=dict)  # cnam_lookups_enabled (default true)
+    unplaceable: set[str] = field(default_factory=set)  # streets ("1 nowhere rd") the geocoder cannot place
+    include_records: bool = True  # a number's document carries its e911/cnam objects in `included`
+
+    def approve(self, cnam_id: str) -> None:
+        """Flowroute's review approves a CNAM record."""
+        self.cnams[cnam_id].update(is_approved=True, approval_datetime="2026-06-02 16:20:32.939166+00:00")
+
+    def reject(self, cnam_id: str, reason: str) -> None:
+        self.cnams[cnam_id].update(rejection_reason=reason)
 
     def add_route(self, digits: str, alias: str) -> str:
         route_id = str(next(_ids))
@@ -134,8 +149,13 @@ class FlowrouteAccount(Account):
         return route_id
 
 
-class FlowrouteWire:
+class FlowrouteWire(FlowrouteE911Wire):
     """Installs Flowroute routes on a respx router; every answer renders `account` when asked."""
+
+    answer = staticmethod(answer)
+    error = staticmethod(error)
+    not_found = staticmethod(not_found)
+    body_of = staticmethod(_body)
 
     def __init__(self, router: respx.MockRouter, account: Account | None = None) -> None:
         self.router = router
@@ -152,7 +172,7 @@ class FlowrouteWire:
             "id": digits,
             "attributes": {
                 "alias": self.account.aliases.get(listing.e164),
-                "cnam_lookups_enabled": True,
+                "cnam_lookups_enabled": self.account.lookups.get(listing.e164, True),
                 "iso_country": listing.country,
                 "messaging_enabled": Feature.sms in listing.features,
                 "number_type": "toll-free" if listing.type is NumberType.tollfree else "longcode",
@@ -185,13 +205,14 @@ class FlowrouteWire:
         data = self.resource(listing)
         data["attributes"].update(extra)
         primary = self.primary_route(listing)
+        related, records = self.related(listing.e164)
         data["relationships"] = {
-            "cnam_preset": {"data": None},
-            "e911_address": {"data": None},
+            **related,
             "failover_route": {"data": None},
             "primary_route": {"data": {"type": "route", "id": primary}},
         }
-        return {"data": data, "included": [self.route(primary)], "links": {"self": data["links"]["self"]}}
+        included = [self.route(primary), *records]
+        return {"data": data, "included": included, "links": {"self": data["links"]["self"]}}
 
     def page(self, path: str, request: httpx.Request, items: list[dict[str, Any]]) -> httpx.Response:
         params = request.url.params
@@ -316,6 +337,9 @@ class FlowrouteWire:
         return self.router.patch(path__regex=PRIMARY_ROUTE).mock(side_effect=self.attach_primary)
 
     def mock_alias(self) -> respx.Route:
+        """`PATCH /v2/numbers/{id}`: the alias, or cnam_lookups_enabled (a boolean, or "true"/"false"
+        as the reference's example sends it)."""
+
         def alias(request: httpx.Request) -> httpx.Response:
             e164 = to_e164(_digits(request)) or ""
             if e164 not in self.account.owned:
@@ -323,9 +347,15 @@ class FlowrouteWire:
             body = _body(request)
             if body is None:
                 return unsupported()
-            if body.get("type") != "number" or not isinstance(body.get("alias"), str):
+            lookup = body.get("cnam_lookups_enabled", "unset")
+            if body.get("type") != "number" or (lookup == "unset" and not isinstance(body.get("alias"), str)):
                 return error(422, "alias must be a string.", "Unprocessable Entity")
-            self.account.aliases[e164] = body["alias"]
+            if lookup != "unset":
+                if lookup not in (True, False, "true", "false"):
+                    return error(422, "cnam_lookups_enabled must be true or false.", "Unprocessable Entity")
+                self.account.lookups[e164] = lookup in (True, "true")
+            if "alias" in body:
+                self.account.aliases[e164] = body["alias"]
             return answer(200, self.document(self.account.owned[e164]))
 
         return self.router.patch(path__regex=NUMBER).mock(side_effect=alias)

@@ -32,6 +32,7 @@ import phonenumbers
 import respx
 
 from tests.providers.contract import Account, Listing
+from tests.providers.kazoo_e911_wire import KazooE911Wire
 
 __all__ = ["ACCOUNT_ID", "API_KEY", "BASE_URL", "TOKEN", "KazooWire", "envelope", "error", "json_of", "plan_charges"]
 
@@ -94,8 +95,13 @@ def find_numbers_error(params: httpx.QueryParams) -> httpx.Response | None:
     return None
 
 
-class KazooWire:
+class KazooWire(KazooE911Wire):
     """Installs crossbar routes on a respx router; every answer renders `account` when asked."""
+
+    envelope = staticmethod(envelope)
+    error = staticmethod(error)
+    validation_error = staticmethod(validation_error)
+    json_of = staticmethod(json_of)
 
     def __init__(self, router: respx.MockRouter, account: Account, *, tokens: set[str] | None = None) -> None:
         self.router = router
@@ -106,6 +112,7 @@ class KazooWire:
         self.flows: dict[str, dict[str, Any]] = {}  # the flow the bot last sent, by number
         self.local_carriers = False  # the account has no carriers of its own: the system's serve it
         self.charges: dict[str, Any] | None = None  # the 402 data while the plan charges
+        self.init_features()
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -162,7 +169,7 @@ class KazooWire:
         return {
             "assigned_to": ACCOUNT_ID,
             "created": 63602230185,
-            "features": ["local"],
+            "features": self.active_features(listing.e164),
             "state": "in_service",
             "updated": 63602230212,
             "used_by": used_by,
@@ -187,15 +194,16 @@ class KazooWire:
         listing = self.account.owned.get(number)
         if listing is None:
             return error(404, "bad_identifier", NOT_FOUND)
-        doc = self.number_doc(listing)
-        read_only = {"created": doc["created"], "modified": doc["updated"], "state": "in_service"}
-        return envelope({"id": number, "_read_only": read_only, **doc})
+        used_by = self.number_doc(listing)["used_by"]
+        return envelope({**self.document(number), "used_by": used_by} if used_by else self.document(number))
 
     def mock_account(self) -> None:
-        """Number listing and lookups, and the callflows that route them."""
+        """Number listing and lookups, the callflows that route them, the numbers' public fields
+        (POST) and the account balance."""
         self._route("GET", rf"{ACCOUNT}/phone_numbers", self.numbers_page)
         self._route("GET", rf"{ACCOUNT}/phone_numbers/{NUMBER}", self.number)
         self.mock_callflow_reads()
+        self.mock_features(ACCOUNT, NUMBER)
 
     # -- callflows -------------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ are cleared; ``voiceCallbackType``/``Value`` and ``messagesCallbackType``/``Valu
 come in pairs. ``/account/numbers`` reports those settings (``settings`` by number). The
 reference documents no error body for a malformed parameter; the mock answers it like any
 refused request, HTTP 420 with Vonage's ``error-code``/``error-code-label`` envelope.
+
+The Account API's ``GET /account/get-balance`` answers ``{"value": 10.28, "autoReload": false}``
+(the balance in EUR, a JSON number), with Basic auth like the Numbers API.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -88,6 +92,7 @@ class VonageWire:
         self.router = router
         self.account = account
         self.settings: dict[str, dict[str, str]] = {}  # a number's settings besides a tel forward
+        self.balance = Decimal("42.00")  # the account's credit, in EUR
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -116,7 +121,17 @@ class VonageWire:
         return httpx.Response(200, json=body)
 
     def mock_account(self) -> respx.Route:
+        """The account's numbers (returned) and its balance."""
+        self.mock_balance()
         return self.router.get("/account/numbers").mock(side_effect=self.account_page)
+
+    def mock_balance(self) -> respx.Route:
+        def balance(request: httpx.Request) -> httpx.Response:
+            if request.url.params:  # the credentials travel in the Authorization header, never the URL
+                return httpx.Response(401, json=AUTH_FAILED)
+            return httpx.Response(200, json={"value": float(self.balance), "autoReload": False})
+
+        return self.router.get("/account/get-balance").mock(side_effect=balance)
 
     def mock_search(self, listings: list[Listing]) -> respx.Route:
         """For sale: `listings`, of which a search gets those matching its filters."""
