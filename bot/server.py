@@ -111,6 +111,7 @@ async def serve(settings: Settings) -> None:
     rates = asyncio.create_task(
         services.rates.keep_fresh(services.redis, services.http, settings.rates_url or None), name="rates"
     )
+    services.reports.start()  # the monthly report to REPORT_CHANNEL (bot/report.py)
     log.info(
         "numberbot started",
         extra={

@@ -19,7 +19,11 @@ from bot.approval_store import ApprovalStore
 from bot.approvals import ApprovalService
 from bot.audit import AuditLog
 from bot.budget import BudgetStore
+from bot.changes import Changes
+from bot.chart import ChartService
 from bot.dispatch import Dispatcher
+from bot.home import HomeService
+from bot.home_actions import HomeActions
 from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
 from bot.notify import Notifier
@@ -30,6 +34,7 @@ from bot.purchases import PurchaseService, QuoteStore
 from bot.rates import Rates
 from bot.reconciler import Reconciler
 from bot.releases import IntentStore, ReleaseService
+from bot.report import ReportService
 from bot.search import SearchService, SearchStore
 
 if TYPE_CHECKING:
@@ -63,8 +68,12 @@ class Services:
     notifier: Notifier
     lifecycle: Lifecycle
     reconciler: Reconciler
+    home: HomeService
+    home_actions: HomeActions
+    reports: ReportService
 
     async def aclose(self) -> None:
+        await self.reports.stop()
         await self.providers.aclose()
         await self.http.aclose()
         await self.redis.aclose()
@@ -97,6 +106,8 @@ def build_services(
     marks = NumberMarks(redis)
     audit = AuditLog(redis)
     notifier = Notifier(slack)
+    lifecycle = Lifecycle()
+    changes = Changes(lifecycle.spawn)  # completions → the Home tabs that show them
     search = SearchService(providers=enabled, searches=searches, budget=budget)
     purchases = PurchaseService(
         providers=enabled,
@@ -106,20 +117,46 @@ def build_services(
         budget=budget,
         marks=marks,
         quote_ttl=settings.quote_ttl_seconds,
+        changes=changes,
     )
     releases = ReleaseService(
-        providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal, marks=marks
+        providers=enabled, pool=pool_store, intents=IntentStore(redis), journal=journal, marks=marks, changes=changes
     )
     pool = PoolService(providers=enabled, pool=pool_store, audit=audit, forward_countries=settings.forward_countries)
     admin = AdminService(roles=roles, audit=audit, budget=budget)
+    requests = ApprovalStore(redis)
     approvals = ApprovalService(
-        approvals=ApprovalStore(redis),
+        approvals=requests,
         purchases=purchases,
         quotes=quotes,
         budget=budget,
         audit=audit,
         notifier=notifier,
         channel=settings.approvals_channel,
+        changes=changes,
+    )
+    charts = ChartService(redis=redis, budget=budget, notifier=notifier)
+    simulated = enabled.simulated_names
+    home = HomeService(
+        redis=redis,
+        roles=roles,
+        pool=pool_store,
+        approvals=requests,
+        audit=audit,
+        charts=charts,
+        admin=admin,
+        notifier=notifier,
+        changes=changes,
+        simulated=simulated,
+    )
+    reports = ReportService(
+        redis=redis,
+        channel=settings.report_channel,
+        charts=charts,
+        pool=pool_store,
+        audit=audit,
+        notifier=notifier,
+        simulated=simulated,
     )
     return Services(
         settings=settings,
@@ -140,8 +177,11 @@ def build_services(
         admin=admin,
         dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin),
         notifier=notifier,
-        lifecycle=Lifecycle(),
+        lifecycle=lifecycle,
         reconciler=Reconciler(
             journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
         ),
+        home=home,
+        home_actions=HomeActions(approvals=approvals, requests=requests, releases=releases, notifier=notifier),
+        reports=reports,
     )

@@ -1,27 +1,24 @@
-"""Events API: the App Home tab shows the help for the user's role."""
+"""Events API: opening the App Home tab publishes the user's Home (bot/home.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import render
 from bot.replies import user_line
 from handlers.middleware import checked_caller, services
 
 __all__ = ["handle_app_home_opened", "register"]
 
 
-async def handle_app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
+async def handle_app_home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
     if event.get("tab") != "home":
         return
     svc = services(context)
     async with svc.lifecycle.work():
         try:
-            reply = render(svc.admin.help(checked_caller(context).role))
-            await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": reply.blocks or []})
+            await svc.home.show(checked_caller(context))
         except Exception as exc:  # noqa: BLE001 - logged with a reference by user_line
             user_line(exc)
 
