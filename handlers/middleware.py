@@ -104,11 +104,11 @@ def _refuse(svc: Services, body: dict[str, Any], respond: AsyncRespond | None, l
     if body.get("type") == "view_submission":
         first = ((body.get("view") or {}).get("blocks") or [{}])[0].get("block_id", ids.COUNTRY)
         return _json({"response_action": "errors", "errors": {first: line[:150]}})
-    if body.get("type") == "block_actions" and respond is not None:
-        svc.lifecycle.spawn(send(respond, Reply(text=line)), name="refusal")
-    elif body.get("type") == "block_actions" and (body.get("container") or {}).get("type") == "view":
+    if body.get("type") == "block_actions" and (body.get("container") or {}).get("type") == "view":
         # A Home tab button (no response_url): the reason goes on the clicker's Home.
         svc.lifecycle.spawn(svc.home.show(_caller(body), notice=line), name="refusal")
+    elif body.get("type") == "block_actions" and respond is not None:
+        svc.lifecycle.spawn(send(respond, Reply(text=line)), name="refusal")
     return BoltResponse(status=200, body="")
 
 
