@@ -58,15 +58,15 @@ async def october(redis: Redis) -> None:
     await redis.hset(keys.spend(TEAM, "2026-10"), "op2", spend_entry([Money.parse("1.70", "GBP")], "sandbox"))
     await redis.hset(keys.spend(TEAM, "2026-09"), "op0", spend_entry([usd], "vonage"))
     await redis.hset(keys.spend(TEAM, "2026-11"), "op3", spend_entry([usd, usd], "vonage"))  # after the month
-    for when, fields in [
-        (datetime(2026, 9, 30, 23, 59, tzinfo=UTC), entry_fields(actor=ADMIN, action="buy", number="+15550000001")),
-        (datetime(2026, 10, 2, tzinfo=UTC), entry_fields(actor=ADMIN, action="buy", number="+14155550101", outcome="bought")),
-        (datetime(2026, 10, 9, tzinfo=UTC), entry_fields(actor="U0BUYER", action="adopt", number="+442079460001")),
-        (datetime(2026, 10, 20, tzinfo=UTC), entry_fields(actor=ADMIN, action="buy", number="+1999", outcome="failed")),
-        (datetime(2026, 10, 31, 23, 59, tzinfo=UTC), entry_fields(actor=ADMIN, action="release", number="+14155550100", outcome="released")),
-        (datetime(2026, 11, 1, 0, 1, tzinfo=UTC), entry_fields(actor=ADMIN, action="release", number="+15550000002", outcome="released")),
-    ]:  # fmt: skip
-        fields.setdefault("provider", "sandbox")
+    for when, actor, action, number, outcome in [
+        (datetime(2026, 9, 30, 23, 59, tzinfo=UTC), ADMIN, "buy", "+15550000001", "bought"),
+        (datetime(2026, 10, 2, tzinfo=UTC), ADMIN, "buy", "+14155550101", "bought"),
+        (datetime(2026, 10, 9, tzinfo=UTC), "U0BUYER", "adopt", "+442079460001", "ok"),
+        (datetime(2026, 10, 20, tzinfo=UTC), ADMIN, "buy", "+1999", "failed"),
+        (datetime(2026, 10, 31, 23, 59, tzinfo=UTC), ADMIN, "release", "+14155550100", "released"),
+        (datetime(2026, 11, 1, 0, 1, tzinfo=UTC), ADMIN, "release", "+15550000002", "released"),
+    ]:
+        fields = entry_fields(actor=actor, action=action, number=number, provider="sandbox", outcome=outcome)
         await redis.xadd(keys.audit(TEAM), fields, id=f"{int(when.timestamp() * 1000)}-0")
     for e164, monthly, forward in [
         ("+14155550101", "2.00", None),

@@ -199,7 +199,7 @@ def _idle(view: HomeView, limit: int) -> list[Block]:
     what = "No forwarding, no SMS routing" if view.sms_known else "Not forwarded"
     blocks = [header(f"{what}: {len(rows)}")]
     if not rows:
-        return [*blocks, context("Every number in the pool forwards somewhere.")]
+        return [*blocks, context("Every number in the pool forwards somewhere." if view.pool_total else "None.")]
     note = f"They cost {idle_cost(rows, currency)}: candidates for release."
     if not view.sms_known:
         note += " SMS routing is not known to the bot yet, so only call forwarding is considered."
