@@ -178,6 +178,18 @@ class ChartService:
             return None
         return ChartFile(file_id=stored[0], drawn_at=datetime.fromtimestamp(float(stored[1] or 0), tz=UTC))
 
+    async def upload(self, history: SpendHistory, *, channel: str | None = None, thread_ts: str | None = None) -> str:
+        """Draw the chart and upload it (files.uploadV2); its file id. Without a channel it is
+        shared nowhere (a view the bot publishes shows it by id); with one, everyone there sees it."""
+        return await self.notifier.upload(
+            await self.drawer(history),
+            filename=f"spend-{history.months[-1]}.png",
+            title=f"Spend per provider, {history.months[0]} to {history.months[-1]}",
+            alt=history.describe(),
+            channel=channel,
+            thread_ts=thread_ts,
+        )
+
     async def ensure(self, team_id: str, history: SpendHistory) -> ChartFile | None:
         """Draw and upload the chart if its figures changed and the last drawing is an hour old;
         returns the new chart, or None when nothing was drawn (same figures, too soon, another
@@ -194,13 +206,7 @@ class ChartService:
         if verdict != "draw":
             return None
         try:
-            png = await self.drawer(history)
-            file_id = await self.notifier.upload(
-                png,
-                filename=f"spend-{history.months[-1]}.png",
-                title=f"Spend per provider, {history.months[0]} to {history.months[-1]}",
-                alt=history.describe(),
-            )
+            file_id = await self.upload(history)
         except Exception:
             log.exception("could not draw or upload the spend chart", extra={"team": team_id})
             await self.redis.pexpire(lock, FAILED_MS)  # the next try waits

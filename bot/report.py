@@ -164,14 +164,6 @@ class ReportService:
         if history is None or not any(history.totals):
             return
         try:
-            png = await self.charts.drawer(history)
-            await self.notifier.upload(
-                png,
-                filename=f"spend-{report.month}.png",
-                title=f"Spend per provider, {history.months[0]} to {history.months[-1]}",
-                alt=history.describe(),
-                channel=self.channel,
-                thread_ts=ts,
-            )
+            await self.charts.upload(history, channel=self.channel, thread_ts=ts)
         except Exception:
             log.exception("could not post the monthly report's chart", extra={"month": report.month})

@@ -6,7 +6,8 @@
 
 Each bug is a small text patch on one module, for one invariant that matters most (exactly
 once, roles at click, requester needs approval, approver is not the requester, budget with
-spend, reconciler never re-buys, expiry, secrets scrubbed). The tree is copied into a
+spend, reconciler never re-buys, expiry, secrets scrubbed, the monthly report once, the chart
+at most hourly and off the event loop, the Home tab within Slack's limits). The tree is copied into a
 temporary directory, the patch applied there (never here), and the tests named for it run
 against the copy. A bug is "caught" when those tests fail; "missed" means a test is missing.
 A patch whose text is no longer in the module is reported as "stale": update the patch.
