@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from bot.approval_store import ApprovalStore
 from bot.approvals import ApprovalService
+from bot.errors import StaleAction
 from bot.models import Caller
 from bot.notify import Notifier
-from bot.outcomes import Outcome
+from bot.outcomes import NumberInfo, Outcome
+from bot.phone import parse_number
+from bot.pool import PoolService
 from bot.releases import ReleaseResult, ReleaseService
 
 __all__ = ["HomeActions"]
@@ -21,13 +24,28 @@ async def _quiet(_: Outcome) -> None:
     return None
 
 
+def _number(value: str) -> str:
+    """A button's number, as E.164: a forged value never reaches a message."""
+    e164 = parse_number(value)
+    if e164 is None:
+        raise StaleAction("This button is not valid any more; open the Home tab again.")
+    return e164
+
+
 class HomeActions:
     def __init__(
-        self, *, approvals: ApprovalService, requests: ApprovalStore, releases: ReleaseService, notifier: Notifier
+        self,
+        *,
+        approvals: ApprovalService,
+        requests: ApprovalStore,
+        releases: ReleaseService,
+        pool: PoolService,
+        notifier: Notifier,
     ) -> None:
         self.approvals = approvals
         self.requests = requests
         self.releases = releases
+        self.pool = pool
         self.notifier = notifier
 
     async def approve(self, caller: Caller, quote_id: str) -> Outcome:
@@ -46,5 +64,9 @@ class HomeActions:
     async def release(self, caller: Caller, e164: str) -> ReleaseResult:
         """Release from the Home tab: Slack's confirm dialog on the button was the confirmation,
         so the release intent is made and confirmed at once (the same journaled release)."""
-        prompt = await self.releases.prompt(caller, e164)
+        prompt = await self.releases.prompt(caller, _number(e164))
         return await self.releases.confirm(caller, prompt.intent_id, progress=_quiet)
+
+    async def info(self, caller: Caller, e164: str) -> NumberInfo:
+        """Info: the number in full, joined with what its provider says now (`/number info`)."""
+        return await self.pool.info(caller, _number(e164))

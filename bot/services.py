@@ -182,6 +182,8 @@ def build_services(
             journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
         ),
         home=home,
-        home_actions=HomeActions(approvals=approvals, requests=requests, releases=releases, notifier=notifier),
+        home_actions=HomeActions(
+            approvals=approvals, requests=requests, releases=releases, pool=pool, notifier=notifier
+        ),
         reports=reports,
     )

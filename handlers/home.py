@@ -78,7 +78,7 @@ async def handle_home_info(
             await _tell(svc, caller, exc)
             return
         try:
-            sheet = Sheet(title=e164, content=await svc.pool.info(caller, e164))
+            sheet = Sheet(title=e164, content=await svc.home_actions.info(caller, e164))
         except Exception as exc:  # noqa: BLE001 - shown in the modal
             sheet = Sheet(title=e164, error=failure(exc).text)
         try:

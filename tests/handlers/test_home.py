@@ -287,3 +287,19 @@ async def test_long_sections_are_summarised_within_100_blocks_and_shown_in_full_
 
     await bot.click_home(ids.HOME_SHOW, "")
     assert len(bot.home_buttons(bot.home_view(ADMIN), ids.HOME_APPROVE)) == 3
+
+
+async def test_a_forged_number_in_a_home_button_is_refused_and_never_echoed(
+    bot: BotUnderTest, sandbox: Recorder, slack: SlackStub
+) -> None:
+    await bot.home()
+    calls = sandbox.count()
+    await bot.click_home(ids.HOME_RELEASE, "<!channel>")
+    shown = text_of(bot.home_view())
+    assert "This button is not valid" in shown
+    assert "<!channel>" not in shown
+    await bot.click_home(ids.HOME_INFO, "<!here> +1")
+    (filled,) = slack.api_calls("views.update")
+    assert "This button is not valid" in json.dumps(filled.data["view"])
+    assert "<!here>" not in json.dumps(filled.data["view"]["blocks"])
+    assert sandbox.count() == calls
