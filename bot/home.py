@@ -97,11 +97,13 @@ def recent_of(entries: list[AuditEntry], user_id: str) -> tuple[Activity, ...]:
     found: list[Activity] = []
     for entry in entries:
         if entry.action in _DECISIONS:
-            decided[entry.number] = entry  # the newest decision after the requests still to come
-        elif entry.action in ("buy", "request") and entry.actor == user_id:
+            decided[entry.number] = entry  # the decision of the next request of this number met
+            continue
+        # Every request takes its decision, whoever asked, so none is given another's.
+        decision = decided.pop(entry.number, None) if entry.action == "request" else None
+        if entry.action in ("buy", "request") and entry.actor == user_id:
             outcome, by = entry.outcome, ""
             if entry.action == "request":
-                decision = decided.pop(entry.number, None)
                 outcome = _DECISIONS[decision.action] if decision else "pending"
                 by = decision.actor if decision and decision.action != "expire" else ""
             found.append(

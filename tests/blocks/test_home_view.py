@@ -88,3 +88,26 @@ def test_every_home_fits_in_100_blocks_and_passes_slacks_checks(role: Role, expa
     if expanded in ("idle", "mine") or (expanded == "approvals" and role.allows(Role.approver)):
         assert "do not fit in the Home tab" in shown
         assert "Show less" in shown
+
+
+def test_each_request_shows_its_own_decision() -> None:
+    from bot.audit import AuditEntry
+    from bot.home import recent_of
+
+    def entry(i: int, action: str, actor: str, number: str) -> AuditEntry:
+        return AuditEntry(id=f"{i}-0", at=NOW + timedelta(minutes=i), actor=actor, action=action, number=number)
+
+    newest_first = [
+        entry(6, "buy", "U1", "+1"),
+        entry(5, "deny", "U9", "+2"),  # B's request for +2
+        entry(4, "request", "UB", "+2"),
+        entry(3, "request", "U1", "+2"),  # still pending
+        entry(2, "approve", "U9", "+1"),
+        entry(1, "request", "U1", "+1"),
+    ]
+    mine = recent_of(newest_first, "U1")
+    assert [(a.action, a.number, a.outcome, a.by) for a in mine] == [
+        ("buy", "+1", "", ""),
+        ("request", "+2", "pending", ""),
+        ("request", "+1", "approved", "U9"),
+    ]
