@@ -135,6 +135,15 @@ async def test_redrawn_at_most_once_an_hour_and_only_when_the_figures_changed(
 
 
 async def test_two_processes_draw_one_chart(make_bot: BotFactory, redis: Redis) -> None:
+    await two_processes_draw_one_chart(make_bot, redis)
+
+
+@pytest.mark.redis_server
+async def test_two_processes_draw_one_chart_on_a_real_redis(make_bot: BotFactory, real_redis: Redis) -> None:
+    await two_processes_draw_one_chart(make_bot, real_redis)
+
+
+async def two_processes_draw_one_chart(make_bot: BotFactory, redis: Redis) -> None:
     bots = [await make_bot(redis=redis, rates=fixed_rates()) for _ in range(2)]
     await fixed_spend(redis)
     charts = [ChartService(redis=redis, budget=b.services.budget, notifier=b.services.notifier) for b in bots]
