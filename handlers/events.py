@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.models import Caller
 from bot.replies import user_line
 from handlers.middleware import checked_caller, services
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 __all__ = ["handle_app_home_opened", "register"]
 
@@ -16,11 +20,14 @@ async def handle_app_home_opened(event: dict[str, Any], context: dict[str, Any])
     if event.get("tab") != "home":
         return
     svc = services(context)
-    async with svc.lifecycle.work():
-        try:
-            await svc.home.show(checked_caller(context))
-        except Exception as exc:  # noqa: BLE001 - logged with a reference by user_line
-            user_line(exc)
+    svc.lifecycle.spawn(_show(svc, checked_caller(context)), name="home")  # the listener returns at once
+
+
+async def _show(svc: Services, caller: Caller) -> None:
+    try:
+        await svc.home.show(caller)
+    except Exception as exc:  # noqa: BLE001 - logged with a reference by user_line
+        user_line(exc)
 
 
 def register(app: AsyncApp) -> None:

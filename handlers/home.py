@@ -1,4 +1,5 @@
-"""The Home tab's buttons: each acks at once; what its service answers shows on the clicker's Home.
+"""The Home tab's buttons: each acks and returns at once; the work runs after, counted by the
+Lifecycle (so SIGTERM waits for it), and what it answers shows on the clicker's Home.
 
 A click in the Home tab has no message and no response_url. What the service answers is
 rendered into one line at the top of the clicker's Home (`HomeService.show`), which is then
@@ -46,18 +47,21 @@ def _value(body: dict[str, Any]) -> str:
 def on_home_click(work: HomeWork) -> Callable[..., Awaitable[None]]:
     async def listener(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
         svc = services(context)
-        async with svc.lifecycle.work():
-            await ack()
-            caller = checked_caller(context)
-            try:
-                outcome = await work(svc, caller, _value(body))
-                notice = render(outcome).text if outcome is not None else None
-            except Exception as exc:  # noqa: BLE001 - one line on the clicker's Home instead
-                notice = failure(exc).text
-            if notice is not None:
-                await svc.home.show(caller, notice=notice)
+        await ack()
+        svc.lifecycle.spawn(_answer(svc, checked_caller(context), work, _value(body)), name="home-click")
 
     return listener
+
+
+async def _answer(svc: Services, caller: Caller, work: HomeWork, value: str) -> None:
+    """After the ack: the work, then what it did on the clicker's Home."""
+    try:
+        outcome = await work(svc, caller, value)
+        notice = render(outcome).text if outcome is not None else None
+    except Exception as exc:  # noqa: BLE001 - one line on the clicker's Home instead
+        notice = failure(exc).text
+    if notice is not None:
+        await svc.home.show(caller, notice=notice)
 
 
 async def _tell(svc: Services, caller: Caller, exc: BaseException) -> None:
@@ -67,24 +71,28 @@ async def _tell(svc: Services, caller: Caller, exc: BaseException) -> None:
 async def handle_home_info(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
 ) -> None:
-    """A number in full, in a modal: opened at once, filled in once its provider answered."""
+    """A number in full, in a modal: opened at once (the trigger id lasts 3 seconds), filled in
+    once its provider answered."""
     svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller, e164 = checked_caller(context), _value(body)
-        try:
-            opened = await client.views_open(trigger_id=body["trigger_id"], view=render_view(Sheet(title=e164)))
-        except Exception as exc:  # noqa: BLE001 - one line on the clicker's Home instead
-            await _tell(svc, caller, exc)
-            return
-        try:
-            sheet = Sheet(title=e164, content=await svc.home_actions.info(caller, e164))
-        except Exception as exc:  # noqa: BLE001 - shown in the modal
-            sheet = Sheet(title=e164, error=failure(exc).text)
-        try:
-            await client.views_update(view_id=opened["view"]["id"], view=render_view(sheet))
-        except Exception:
-            log.exception("could not show a number's details", extra={"number": e164})
+    await ack()
+    svc.lifecycle.spawn(_info(svc, client, checked_caller(context), body), name="home-info")
+
+
+async def _info(svc: Services, client: AsyncWebClient, caller: Caller, body: dict[str, Any]) -> None:
+    e164 = _value(body)
+    try:
+        opened = await client.views_open(trigger_id=body["trigger_id"], view=render_view(Sheet(title=e164)))
+    except Exception as exc:  # noqa: BLE001 - one line on the clicker's Home instead
+        await _tell(svc, caller, exc)
+        return
+    try:
+        sheet = Sheet(title=e164, content=await svc.home_actions.info(caller, e164))
+    except Exception as exc:  # noqa: BLE001 - shown in the modal
+        sheet = Sheet(title=e164, error=failure(exc).text)
+    try:
+        await client.views_update(view_id=opened["view"]["id"], view=render_view(sheet))
+    except Exception:
+        log.exception("could not show a number's details", extra={"number": e164})
 
 
 async def handle_home_deny(
@@ -93,14 +101,16 @@ async def handle_home_deny(
     """The same reason form as the approvals channel's Deny; its submission decides once and
     updates the request message (handlers/views.py)."""
     svc = services(context)
-    async with svc.lifecycle.work():
-        await ack()
-        caller = checked_caller(context)
-        try:
-            form = await svc.approvals.check_deny(caller, _value(body))
-            await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
-        except Exception as exc:  # noqa: BLE001 - one line on the clicker's Home instead
-            await _tell(svc, caller, exc)
+    await ack()
+    svc.lifecycle.spawn(_deny_form(svc, client, checked_caller(context), body), name="home-deny")
+
+
+async def _deny_form(svc: Services, client: AsyncWebClient, caller: Caller, body: dict[str, Any]) -> None:
+    try:
+        form = await svc.approvals.check_deny(caller, _value(body))
+        await client.views_open(trigger_id=body["trigger_id"], view=render_view(form))
+    except Exception as exc:  # noqa: BLE001 - one line on the clicker's Home instead
+        await _tell(svc, caller, exc)
 
 
 def register(app: AsyncApp) -> None:
