@@ -11,6 +11,7 @@ import logging
 from bot.approval_store import ApprovalRecord, ApprovalStore
 from bot.audit import AuditLog, quote_fields
 from bot.budget import BudgetStore
+from bot.changes import Changes
 from bot.errors import BotError, PermissionDenied, StaleAction
 from bot.models import ApprovalRef, Caller, Quote, utcnow
 from bot.notify import Notifier
@@ -43,7 +44,9 @@ class ApprovalService:
         audit: AuditLog,
         notifier: Notifier,
         channel: str | None,
+        changes: Changes | None = None,
     ) -> None:
+        """`changes`: told when a request is opened or closed (approvers' Home tabs list them)."""
         self.approvals = approvals
         self.purchases = purchases
         self.quotes = quotes
@@ -51,6 +54,7 @@ class ApprovalService:
         self.audit = audit
         self.notifier = notifier
         self.channel = channel
+        self.changes = changes or Changes()
 
     @property
     def simulated(self) -> frozenset[str]:
@@ -95,6 +99,7 @@ class ApprovalService:
                 detail="; ".join(quote.approval_reasons),
             ),
         )
+        self.changes.changed(team, caller.user_id, approvals=True)
         return ApprovalRequested(
             channel=self.channel, e164=quote.offer.e164, provider=quote.offer.provider, simulated=self.simulated
         )
@@ -132,6 +137,7 @@ class ApprovalService:
         if verdict != "won:approved":
             raise StaleAction(f"This request was already {verdict}.")
         decided = ApprovalDecision(quote=quote, decision="approved", by=caller.user_id, at=utcnow())
+        self.changes.changed(caller.team_id, record.requester, caller.user_id, approvals=True)
         await self.audit.record(
             caller.team_id,
             quote_fields(
@@ -207,6 +213,7 @@ class ApprovalService:
             quote_fields(quote, actor=caller.user_id, action="deny", outcome="denied", detail=reason or None),
         )
         denied = ApprovalDecision(quote=quote, decision="denied", by=caller.user_id, at=utcnow(), reason=reason)
+        self.changes.changed(caller.team_id, record.requester, caller.user_id, approvals=True)
         await self.notifier.update(record.channel, record.ts, ApprovalClosed(decision=denied, simulated=self.simulated))
         await self._tell_requester(record, denied)
 
@@ -218,6 +225,7 @@ class ApprovalService:
             team_id, quote_fields(quote, actor=record.requester, action="expire", outcome="expired")
         )
         expired = ApprovalDecision(quote=quote, decision="expired")
+        self.changes.changed(team_id, record.requester, approvals=True)
         await self._tell_requester(record, expired)
         return ApprovalClosed(decision=expired, simulated=self.simulated)
 

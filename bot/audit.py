@@ -97,6 +97,12 @@ class AuditLog:
         rows = await self.redis.xrevrange(keys.audit(team_id), count=count)
         return [AuditEntry(id=stream_id, at=_at(stream_id), **fields) for stream_id, fields in rows]
 
+    async def between(self, team_id: str, start: datetime, end: datetime) -> list[AuditEntry]:
+        """Entries from `start` up to (not including) `end`, oldest first (stream ids are times)."""
+        low, high = int(start.timestamp() * 1000), int(end.timestamp() * 1000) - 1
+        rows = await self.redis.xrange(keys.audit(team_id), min=str(low), max=str(high))
+        return [AuditEntry(id=stream_id, at=_at(stream_id), **fields) for stream_id, fields in rows]
+
     async def everything(self, team_id: str) -> list[AuditEntry]:
         rows = await self.redis.xrevrange(keys.audit(team_id))
         return [AuditEntry(id=stream_id, at=_at(stream_id), **fields) for stream_id, fields in rows]

@@ -102,6 +102,7 @@ class Settings(BaseSettings):
     # Roles and approvals
     bot_admins: CommaList = ()
     approvals_channel: str | None = None
+    report_channel: str | None = None  # where the monthly report goes (unset: no report)
 
     # Providers
     vonage_api_key: str | None = None
@@ -180,7 +181,7 @@ class Settings(BaseSettings):
             codes.append(code)
         return tuple(dict.fromkeys(codes))
 
-    @field_validator("approvals_channel")
+    @field_validator("approvals_channel", "report_channel")
     @classmethod
     def _channel_id(cls, value: str | None) -> str | None:
         if value and not _CHANNEL_ID.match(value):

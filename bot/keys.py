@@ -19,9 +19,13 @@ __all__ = [
     "approvals",
     "audit",
     "budget",
+    "chart",
+    "chart_lock",
     "cnam_requests",
     "forwards",
     "holds",
+    "home_state",
+    "home_viewers",
     "inflight",
     "intent",
     "lease",
@@ -32,6 +36,7 @@ __all__ = [
     "provider_cache",
     "quote",
     "releasing",
+    "report",
     "roles",
     "sandbox_cnam",
     "sandbox_e911",
@@ -159,6 +164,31 @@ def budget(team_id: str) -> str:
 
 def audit(team_id: str) -> str:
     return f"{_team(team_id)}:audit"
+
+
+def chart(team_id: str) -> str:
+    """The spend chart last uploaded: digest of its figures, Slack file id, when it was drawn."""
+    return f"{_team(team_id)}:chart"
+
+
+def chart_lock(team_id: str) -> str:
+    """Held by the one process drawing the chart (beside `chart`: one script touches both)."""
+    return f"{_team(team_id)}:chart:lock"
+
+
+def report(team_id: str, month: str) -> str:
+    """Who is posting, or has posted, the monthly report for `month` (YYYY-MM)."""
+    return f"{_team(team_id)}:report:{_safe(month)}"
+
+
+def home_viewers(team_id: str) -> str:
+    """Who opened the Home tab, scored by when (ms): whose Home to publish again on a change."""
+    return f"{_team(team_id)}:home:viewers"
+
+
+def home_state(team_id: str, user_id: str) -> str:
+    """A user's Home tab for a few minutes: the section shown in full, the last click's outcome."""
+    return f"{_team(team_id)}:home:user:{_safe(user_id)}"
 
 
 def teams() -> str:

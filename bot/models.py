@@ -28,6 +28,7 @@ __all__ = [
     "Entry",
     "Feature",
     "Hold",
+    "IdleNumber",
     "Money",
     "MonthSpend",
     "NumberType",
@@ -41,6 +42,7 @@ __all__ = [
     "Role",
     "SearchQuery",
     "Spend",
+    "SpendHistory",
     "format_costs",
     "new_id",
     "sum_by_currency",
@@ -434,3 +436,35 @@ class Spend(Frozen):
         """Spent + held by purchases in flight + these charges, in the team currency."""
         amounts = [m for e in (*self.month.spent, *self.month.held) for m in e.charges]
         return self.total([*amounts, *charges])
+
+
+class SpendHistory(Frozen):
+    """Spend per provider over consecutive months in the team currency: the chart's figures.
+
+    Amounts that could not be converted (no ECB rate) or whose cost is unknown are left out,
+    and counted, so the chart never shows a guess."""
+
+    currency: str
+    months: tuple[str, ...]  # YYYY-MM, oldest first
+    series: dict[str, tuple[Decimal, ...]]  # provider → spend in each month
+    no_rate: tuple[str, ...] = ()  # currencies left out
+    unknown: int = 0  # purchases of unknown cost left out
+
+    @property
+    def totals(self) -> tuple[Decimal, ...]:
+        return tuple(sum((s[i] for s in self.series.values()), Decimal(0)) for i in range(len(self.months)))
+
+    def describe(self) -> str:
+        """The figures in words (the chart's alt text: what a screen reader says)."""
+        months = "; ".join(
+            f"{month}: {total:.2f}" + "".join(f", {p} {v[i]:.2f}" for p, v in self.series.items() if v[i])
+            for i, (month, total) in enumerate(zip(self.months, self.totals, strict=True))
+        )
+        return f"Spend per provider by month, in {self.currency}. {months}."[:2000]
+
+
+class IdleNumber(Frozen):
+    """A pool number with no forwarding and no SMS routing: a candidate for release."""
+
+    item: PoolItem
+    converted: Money | None = None  # its monthly cost in the team currency (None: unknown or no rate)

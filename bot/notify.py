@@ -14,7 +14,7 @@ import orjson
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import render
+from bot.blocks import render, render_view
 from bot.outcomes import Outcome
 from bot.replies import Reply, slack_args
 
@@ -65,6 +65,33 @@ class Notifier:
             log.warning("could not update message", extra={"channel": channel_id, "error": exc.response.get("error")})
             return False
         return True
+
+    async def publish(self, user_id: str, outcome: Outcome) -> None:
+        """Publish a user's Home tab (views.publish); Slack's refusal is raised."""
+        await self.client.views_publish(user_id=user_id, view=render_view(outcome))
+
+    async def upload(
+        self,
+        content: bytes,
+        *,
+        filename: str,
+        title: str,
+        alt: str,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Upload a file with files.uploadV2; returns its id. Without a channel it is shared
+        nowhere: an image block of a view the bot publishes shows it by that id."""
+        sent = await self.client.files_upload_v2(
+            content=content, filename=filename, title=title, alt_txt=alt, channel=channel, thread_ts=thread_ts
+        )
+        return str(sent["file"]["id"])
+
+    async def delete_file(self, file_id: str) -> None:
+        try:
+            await self.client.files_delete(file=file_id)
+        except SlackApiError as exc:
+            log.warning("could not delete a file", extra={"file": file_id, "error": exc.response.get("error")})
 
     async def tell(
         self,

@@ -19,6 +19,7 @@ from bot import keys
 from bot.accounts import AccountCache
 from bot.audit import quote_fields
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
+from bot.changes import Changes
 from bot.errors import BotError, ChargesRequired, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import BudgetHold, Finish, Journal, JournalProgress, NumberMarks
 from bot.keys import UnsafeKey
@@ -119,7 +120,9 @@ class PurchaseService:
         grace: timedelta = NOT_OWNED_GRACE,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        changes: Changes | None = None,
     ) -> None:
+        """`changes`: told when a purchase ends, so the Home tabs that show it are published again."""
         self.providers = providers
         self.searches = searches
         self.quotes = quotes
@@ -132,6 +135,7 @@ class PurchaseService:
         self.grace = grace
         self.clock = clock
         self.sleep = sleep
+        self.changes = changes or Changes()
 
     def _reasons(self, caller: Caller, quote: Quote, spend: Spend) -> tuple[str, ...]:
         if caller.role is None:  # the gate lets no one without a role this far; never assume one
@@ -406,6 +410,7 @@ class PurchaseService:
         await self.accounts.forget(provider.account)
         if self.balances is not None:
             await self.balances.forget(provider)
+        self.changes.changed(op.team_id, op.user_id, op.approval.approved_by if op.approval else "")
         return Bought(quote=quote, owned=owned, buyer=op.user_id, simulated=self.providers.simulated_names)
 
     async def _not_bought(
@@ -425,6 +430,7 @@ class PurchaseService:
         )
         if status != "taken":  # a taken number's mark is the holder's, not ours
             await self.marks.free(self.providers.require(op.provider).account, op)
+        self.changes.changed(op.team_id, op.user_id)
 
     async def _fail(self, op: Operation, reason: str) -> PurchaseFailed:
         assert op.quote is not None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot import keys
 from bot.accounts import AccountCache
 from bot.audit import entry_fields
+from bot.changes import Changes
 from bot.errors import BotError, NotFound, NotSupported, OutcomeUnknown, PermissionDenied, StaleAction
 from bot.journal import Finish, Journal, JournalProgress, NumberMarks
 from bot.models import Caller, Frozen, Operation, new_id, utcnow
@@ -73,13 +74,16 @@ class ReleaseService:
         journal: Journal,
         marks: NumberMarks,
         accounts: AccountCache,
+        changes: Changes | None = None,
     ) -> None:
+        """`changes`: told when a release ends, so the Home tabs that show the pool are published again."""
         self.providers = providers
         self.pool = pool
         self.intents = intents
         self.journal = journal
         self.marks = marks
         self.accounts = accounts
+        self.changes = changes or Changes()
 
     @property
     def simulated(self) -> frozenset[str]:
@@ -195,6 +199,7 @@ class ReleaseService:
         if provider is not None:  # the number left the account: nobody holds it any more
             await self.marks.released(provider.account, team, op.e164)
             await self.accounts.forget(provider.account)
+        self.changes.changed(team, op.user_id)
         return Released(e164=op.e164, provider=op.provider, simulated=self.simulated)
 
     async def _kept(self, op: Operation, reason: str) -> ReleaseFailed:
@@ -214,6 +219,7 @@ class ReleaseService:
                 ),
             ),
         )
+        self.changes.changed(op.team_id, op.user_id)
         return ReleaseFailed(e164=op.e164, reason=reason)
 
     async def resume(self, op: Operation, state: dict[str, Any]) -> Released | ReleaseFailed | None:

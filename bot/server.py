@@ -132,6 +132,7 @@ async def serve(settings: Settings, *, sock: socket.socket | None = None) -> Non
     rates = asyncio.create_task(
         services.rates.keep_fresh(services.redis, services.http, settings.rates_url or None), name="rates"
     )
+    services.reports.start()  # the monthly report to REPORT_CHANNEL (bot/report.py)
     log.info(
         "numberbot started",
         extra={

@@ -22,8 +22,12 @@ from bot.approvals import ApprovalService
 from bot.audit import AuditLog
 from bot.balance import BalanceService
 from bot.budget import BudgetStore
+from bot.changes import Changes
+from bot.chart import ChartService
 from bot.dispatch import Dispatcher
 from bot.emergency import CallerIdRequests, EmergencyService
+from bot.home import HomeService
+from bot.home_actions import HomeActions
 from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
 from bot.metrics import Instrumented
@@ -35,6 +39,7 @@ from bot.purchases import PurchaseService, QuoteStore
 from bot.rates import Rates
 from bot.reconciler import Reconciler
 from bot.releases import IntentStore, ReleaseService
+from bot.report import ReportService
 from bot.search import SearchService, SearchStore
 
 if TYPE_CHECKING:
@@ -70,8 +75,12 @@ class Services:
     reconciler: Reconciler
     balances: BalanceService
     emergency: EmergencyService
+    home: HomeService
+    home_actions: HomeActions
+    reports: ReportService
 
     async def aclose(self) -> None:
+        await self.reports.stop()
         await self.providers.aclose()
         await self.http.aclose()
         await self.redis.aclose()
@@ -110,6 +119,8 @@ def build_services(
     accounts = AccountCache(redis)
     audit = AuditLog(redis)
     notifier = Notifier(slack)
+    lifecycle = Lifecycle()
+    changes = Changes(lifecycle.spawn)  # completions → the Home tabs that show them
     search = SearchService(providers=enabled, searches=searches, budget=budget)
     balances = BalanceService(providers=enabled, redis=redis, quotes=quotes, budget=budget, audit=audit)
     purchases = PurchaseService(
@@ -122,6 +133,7 @@ def build_services(
         accounts=accounts,
         quote_ttl=settings.quote_ttl_seconds,
         balances=balances,
+        changes=changes,
     )
     releases = ReleaseService(
         providers=enabled,
@@ -130,6 +142,7 @@ def build_services(
         journal=journal,
         marks=marks,
         accounts=accounts,
+        changes=changes,
     )
     pool = PoolService(
         providers=enabled,
@@ -147,14 +160,39 @@ def build_services(
         requests=CallerIdRequests(redis),
         accounts=accounts,
     )
+    requests = ApprovalStore(redis)
     approvals = ApprovalService(
-        approvals=ApprovalStore(redis),
+        approvals=requests,
         purchases=purchases,
         quotes=quotes,
         budget=budget,
         audit=audit,
         notifier=notifier,
         channel=settings.approvals_channel,
+        changes=changes,
+    )
+    charts = ChartService(redis=redis, budget=budget, notifier=notifier)
+    simulated = enabled.simulated_names
+    home = HomeService(
+        redis=redis,
+        roles=roles,
+        pool=pool_store,
+        approvals=requests,
+        audit=audit,
+        charts=charts,
+        admin=admin,
+        notifier=notifier,
+        changes=changes,
+        simulated=simulated,
+    )
+    reports = ReportService(
+        redis=redis,
+        channel=settings.report_channel,
+        charts=charts,
+        pool=pool_store,
+        audit=audit,
+        notifier=notifier,
+        simulated=simulated,
     )
     return Services(
         settings=settings,
@@ -175,10 +213,15 @@ def build_services(
         admin=admin,
         dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin, emergency=emergency),
         notifier=notifier,
-        lifecycle=Lifecycle(),
+        lifecycle=lifecycle,
         reconciler=Reconciler(
             journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
         ),
         balances=balances,
         emergency=emergency,
+        home=home,
+        home_actions=HomeActions(
+            approvals=approvals, requests=requests, releases=releases, pool=pool, notifier=notifier
+        ),
+        reports=reports,
     )

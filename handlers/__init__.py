@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, home, views
 from handlers.middleware import acked, gate
 
 if TYPE_CHECKING:
@@ -25,3 +25,4 @@ def register_handlers(app: AsyncApp, services: Services) -> None:
     actions.register(app)
     views.register(app)
     events.register(app)
+    home.register(app)

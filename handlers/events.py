@@ -1,33 +1,33 @@
-"""Events API: the App Home tab shows the help for the user's role."""
+"""Events API: opening the App Home tab publishes the user's Home (bot/home.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import render
+from bot.models import Caller
 from bot.replies import user_line
 from handlers.middleware import checked_caller, later, services
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 __all__ = ["handle_app_home_opened", "register"]
 
 
-async def handle_app_home_opened(event: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]) -> None:
+async def handle_app_home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
     if event.get("tab") != "home":
         return
     svc = services(context)
-    role = checked_caller(context).role
+    later(svc, _show(svc, checked_caller(context)), name="home")  # the listener returns at once
 
-    async def publish() -> None:
-        try:
-            reply = render(svc.admin.help(role))
-            await client.views_publish(user_id=event["user"], view={"type": "home", "blocks": reply.blocks or []})
-        except Exception as exc:  # noqa: BLE001 - logged with a reference by user_line
-            user_line(exc)
 
-    later(svc, publish(), name="home")
+async def _show(svc: Services, caller: Caller) -> None:
+    try:
+        await svc.home.show(caller)
+    except Exception as exc:  # noqa: BLE001 - logged with a reference by user_line
+        user_line(exc)
 
 
 def register(app: AsyncApp) -> None:

@@ -116,7 +116,10 @@ def _refuse(svc: Services, body: dict[str, Any], line: str) -> BoltResponse:
     if body.get("type") == "view_submission":
         first = ((body.get("view") or {}).get("blocks") or [{}])[0].get("block_id", ids.COUNTRY)
         return _json({"response_action": "errors", "errors": {first: line[:150]}})
-    if body.get("type") == "block_actions" and body.get("response_url"):
+    if body.get("type") == "block_actions" and (body.get("container") or {}).get("type") == "view":
+        # A Home tab button (no response_url): the reason goes on the clicker's Home.
+        svc.lifecycle.spawn(svc.home.show(_caller(body), notice=line), name="refusal")
+    elif body.get("type") == "block_actions" and body.get("response_url"):
         svc.lifecycle.spawn(send(svc, body["response_url"], Reply(text=line)), name="refusal")
     return BoltResponse(status=200, body="")
 

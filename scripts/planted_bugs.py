@@ -6,7 +6,8 @@
 
 Each bug is a small text patch on one module, for one invariant that matters most (exactly
 once, roles at click, requester needs approval, approver is not the requester, budget with
-spend, reconciler never re-buys, expiry, secrets scrubbed). The tree is copied into a
+spend, reconciler never re-buys, expiry, secrets scrubbed, the monthly report once, the chart
+at most hourly and off the event loop, the Home tab within Slack's limits). The tree is copied into a
 temporary directory, the patch applied there (never here), and the tests named for it run
 against the copy. A bug is "caught" when those tests fail; "missed" means a test is missing.
 A patch whose text is no longer in the module is reported as "stale": update the patch.
@@ -196,6 +197,62 @@ BUGS: tuple[Bug, ...] = (
         "        if quote is None or quote.expires_at <= self.purchases.clock():",
         "        if quote is None:",
         ("tests/handlers/test_approvals.py",),
+    ),
+    Bug(
+        "monthly report: the month is claimed without NX (two processes both post)",
+        "report once a month",
+        "bot/report.py",
+        "        if not await self.redis.set(claim, token, nx=True, px=LEASE_MS):",
+        "        if not await self.redis.set(claim, token, px=LEASE_MS):",
+        ("tests/test_report.py",),
+    ),
+    Bug(
+        "chart: redrawn whenever the figures change, not at most once an hour",
+        "chart at most hourly",
+        "bot/chart.py",
+        "if file and tonumber(ARGV[2]) - drawn < tonumber(ARGV[3]) then return 'recent' end\n",
+        "",
+        ("tests/test_chart.py",),
+    ),
+    Bug(
+        "chart: redrawn every hour even when the figures are the same",
+        "chart at most hourly",
+        "bot/chart.py",
+        "if file and redis.call('HGET', KEYS[1], 'digest') == ARGV[1] then return 'same' end\n",
+        "",
+        ("tests/test_chart.py",),
+    ),
+    Bug(
+        "chart: drawn on the event loop",
+        "nothing blocks the event loop",
+        "bot/chart.py",
+        "    return await asyncio.get_running_loop().run_in_executor(_executor, render_png, history)",
+        "    return render_png(history)",
+        ("tests/test_chart.py",),
+    ),
+    Bug(
+        "Home approve: the request message in the approvals channel is not updated",
+        "exactly once",
+        "bot/home_actions.py",
+        "            if record is not None and record.channel and record.ts:",
+        "            if False:",
+        ("tests/handlers/test_home.py",),
+    ),
+    Bug(
+        "roles at click: Release in the Home tab asks only for a viewer",
+        "roles at click",
+        "bot/access.py",
+        '(("action", ids.HOME_RELEASE), Need(Role.admin, ',
+        '(("action", ids.HOME_RELEASE), Need(Role.viewer, ',
+        ("tests/handlers/test_home.py",),
+    ),
+    Bug(
+        "Home tab: the pool's idle numbers are not summarised (more than 100 blocks)",
+        "Slack limits",
+        "bot/blocks/home.py",
+        'SUMMARY = {"approvals": 3, "idle": 5, "mine": 5}',
+        'SUMMARY = {"approvals": 3, "idle": 60, "mine": 5}',
+        ("tests/handlers/test_home.py",),
     ),
     Bug(
         "secrets scrubbed: the message is logged as it is",

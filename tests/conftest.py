@@ -17,7 +17,10 @@ from tests.fakes import Recorder
 from tests.redis_server import RedisProcess, redis_process
 from tests.slack import ADMIN, TEAM, BotUnderTest, start_bot
 
-_PREFIXES = ("SLACK", "REDIS", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "BOT", "APPROVALS", "QUOTE", "RATES", "DEFAULT")
+_PREFIXES = (
+    "SLACK", "REDIS", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "BOT", "APPROVALS", "QUOTE", "RATES", "DEFAULT",
+    "REPORT",
+)  # fmt: skip
 
 BotFactory = Callable[..., Awaitable[BotUnderTest]]
 

@@ -21,7 +21,7 @@ __all__ = ["SECRET", "bot_process"]
 SECRET = "process-signing-secret"
 _OURS = (
     "SLACK", "REDIS", "BOT_", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "SANDBOX", "APPROVALS", "QUOTE", "PORT",
-    "RATES", "DEFAULT_CURRENCY",
+    "RATES", "DEFAULT_CURRENCY", "REPORT_CHANNEL",
 )  # fmt: skip
 
 

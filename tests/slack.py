@@ -132,6 +132,50 @@ class BotUnderTest:
         await self.settle()
         return Ack(status, raw, "view")
 
+    async def home(self, user: str = ADMIN, *, settle: bool = True) -> dict[str, Any]:
+        """Open the Home tab as `user` (a signed app_home_opened event); the view published last for them."""
+        status, _ = await self.post(
+            payloads.app_home_opened(team_id=self.team, user_id=user, event_id=f"Ev{next(_keys)}")
+        )
+        assert status == 200
+        if settle:
+            await self.settle()
+        return self.home_view(user)
+
+    def home_views(self, user: str = ADMIN) -> list[dict[str, Any]]:
+        """Every Home view published for `user`, oldest first."""
+        found = []
+        for call in self.stub.api_calls("views.publish"):
+            if call.data.get("user_id") == user and not call.refused:
+                view = call.data["view"]
+                found.append(json.loads(view) if isinstance(view, str) else view)
+        return found
+
+    def home_view(self, user: str = ADMIN) -> dict[str, Any]:
+        views = self.home_views(user)
+        assert views, f"no Home tab was published for {user}"
+        return views[-1]
+
+    @staticmethod
+    def home_buttons(view: dict[str, Any], action_id: str | None = None) -> list[dict[str, Any]]:
+        return [e for _, e in BotUnderTest._placed_in(view["blocks"]) if action_id in (None, e["action_id"])]
+
+    async def click_home(self, action_id: str, value: str, *, user: str = ADMIN, settle: bool = True) -> str:
+        """Click a button in the Home tab, as Slack sends it (no channel, no response_url); the trigger id."""
+        trigger = f"trigger.home{next(_keys)}"
+        body = payloads.home_actions(
+            team_id=self.team,
+            user_id=user,
+            action={"action_id": action_id, "value": value},
+            trigger_id=trigger,
+            view_id="V0HOME",
+        )
+        status, raw = await self.post(body)
+        assert (status, raw) == (200, ""), "a Home click is acknowledged with nothing to show"
+        if settle:
+            await self.settle()
+        return trigger
+
     async def settle(self, timeout: float = 20.0) -> None:
         assert await self.services.lifecycle.drain(timeout), "work after the ack did not finish"
 
@@ -146,8 +190,12 @@ class BotUnderTest:
     @staticmethod
     def _placed(call: Call) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """Every button of a message with the block it sits in."""
+        return BotUnderTest._placed_in(call.blocks)
+
+    @staticmethod
+    def _placed_in(blocks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         found = []
-        for block in call.blocks:
+        for block in blocks:
             elements = list(block.get("elements", [])) if block.get("type") == "actions" else []
             if block.get("accessory"):
                 elements.append(block["accessory"])

@@ -123,3 +123,35 @@ def test_what_slack_refuses_is_refused_saying_where(kind: str, case: str) -> Non
     edit(payload)
     problems = message_problems(payload) if kind == "message" else view_problems(payload)
     assert any(pointer in p for p in problems), problems
+
+
+def _image(**fields: Any) -> dict[str, Any]:
+    return {"type": "image", "alt_text": "Spend per provider", **fields}
+
+
+IMAGE_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "no alt_text": ({"type": "image", "slack_file": {"id": "F1"}}, "/blocks/0/alt_text"),
+    "alt_text 2001": (_image(alt_text="x" * 2001, slack_file={"id": "F1"}), "/blocks/0/alt_text"),
+    "neither url nor file": (_image(), "must provide either image_url or slack_file"),
+    "both url and file": (_image(image_url="https://x.test/a.png", slack_file={"id": "F1"}), "either image_url"),
+    "image_url 3001": (_image(image_url="https://x.test/" + "a" * 3000), "/blocks/0/image_url"),
+    "file with id and url": (_image(slack_file={"id": "F1", "url": "https://x"}), "/blocks/0/slack_file"),
+    "file with neither": (_image(slack_file={}), "/blocks/0/slack_file"),
+    "title in mrkdwn": (_image(slack_file={"id": "F1"}, title=_text("t", "mrkdwn")), "/blocks/0/title/type"),
+    "title 2001": (_image(slack_file={"id": "F1"}, title=_text("x" * 2001)), "/blocks/0/title/text"),
+    "a file Slack does not have": (_image(slack_file={"id": "F0NOPE"}), "invalid slack file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMAGE_CASES))
+def test_image_blocks_are_checked_as_slack_does(case: str) -> None:
+    block, pointer = IMAGE_CASES[case]
+    view = {"type": "home", "blocks": [block]}
+    problems = view_problems(view, files=["F1"])
+    assert any(pointer in p for p in problems), problems
+    assert [p.replace("/view", "") for p in problems] == message_problems({"text": "t", "blocks": [block]}, ["F1"])
+
+
+def test_a_valid_image_block_passes() -> None:
+    for block in (_image(slack_file={"id": "F1"}, title=_text("Spend")), _image(image_url="https://x.test/a.png")):
+        assert view_problems({"type": "home", "blocks": [block]}, files=["F1"]) == []

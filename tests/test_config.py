@@ -40,6 +40,7 @@ def test_every_spec_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         REDIS_URL="rediss://user:pw@redis.example:6380/1",
         BOT_ADMINS="U01, U02",
         APPROVALS_CHANNEL="C0APPROVALS",
+        REPORT_CHANNEL="C0REPORTS",
         VONAGE_API_KEY="key",
         VONAGE_API_SECRET="vsecret",
         VONAGE_BASE_URL="http://127.0.0.1:9001",
@@ -59,6 +60,7 @@ def test_every_spec_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.port == 8080
     assert s.bot_admins == ("U01", "U02")
     assert s.approvals_channel == "C0APPROVALS"
+    assert s.report_channel == "C0REPORTS"
     assert s.vonage_api_key == "key"
     assert s.vonage_base_url == "http://127.0.0.1:9001"
     assert s.flowroute_base_url == "https://flowroute.test"
@@ -86,6 +88,7 @@ def test_cluster_and_sentinel_lists(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"PORT": "70000"}, "PORT"),
         ({"BOT_ADMINS": "alice"}, "BOT_ADMINS"),
         ({"APPROVALS_CHANNEL": "#numbers"}, "APPROVALS_CHANNEL"),
+        ({"REPORT_CHANNEL": "#reports"}, "REPORT_CHANNEL"),
         ({"REDIS_URL": "http://redis"}, "REDIS_URL"),
         ({"REDIS_CLUSTER_NODES": "nohostport"}, "REDIS_CLUSTER_NODES"),
         ({"SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),

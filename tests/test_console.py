@@ -128,3 +128,21 @@ def test_a_refused_message_is_printed_as_slacks_refusal() -> None:
     assert "(Slack refused what the bot sent with m1: invalid_blocks)" in out.getvalue()
     assert problem in out.getvalue()
     assert "page 2" not in out.getvalue(), "Slack shows nothing of a refused message"
+
+
+def test_the_home_tab_in_the_console() -> None:
+    steps = ["/number search GB 20 --limit 1", "1", "1", ":home", "1", "grant U0BOB viewer", ":as U0BOB", ":home"]
+    out = run_console("\n".join([*steps, ":as U0CONSOLE", ":home", "2", "y"]) + "\n")
+    home = out.split("U0CONSOLE> :home")[1]
+    assert "(your Home tab)" in home
+    assert "== The pool: 1 number ==" in home
+    assert "[Spend per provider, " in home, "the chart's image block, with its alt text"
+    assert "[1] Info   [2] Release (danger)" in home
+    assert "(clicking “Info” in message #" in out
+    assert "#4 (updated) (a modal)" in out or "(updated) (a modal)" in out
+    viewer = out.split("U0BOB> :home")[1].split("U0BOB>")[0]
+    assert "Your role: viewer" in viewer
+    assert "Release" not in viewer
+    assert "[1] Info" in viewer
+    assert "Last action: 🗑️ Released" in out.split("(clicking “Release”")[1]
+    assert "== The pool: 0 numbers ==" in out.split("(clicking “Release”")[1]

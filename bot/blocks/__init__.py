@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import outcomes as o
-from bot.blocks import admin, approvals, emergency, pool, purchase, release, search
+from bot.blocks import admin, approvals, emergency, home, pool, purchase, release, report, search
 from bot.replies import Reply
 
 __all__ = ["MESSAGES", "VIEWS", "render", "render_view"]
@@ -49,11 +49,14 @@ MESSAGES: dict[type[o.Outcome], Callable[[Any], Reply]] = {
     o.Adopted: pool.adopted,
     o.EmergencyAnswer: emergency.e911_answer,
     o.CallerIdAnswer: emergency.caller_id_answer,
+    o.MonthlyReport: report.monthly_report,
 }
 
 VIEWS: dict[type[o.Outcome], Callable[[Any], dict[str, Any]]] = {
     o.SearchForm: search.search_form,
     o.DenyForm: approvals.deny_form,
+    o.HomeView: home.home_view,
+    o.Sheet: home.sheet_view,
 }
 
 

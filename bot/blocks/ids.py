@@ -17,6 +17,12 @@ LIST_PAGE = "nb_list_page"  # no longer rendered; kept so Next on pool pages alr
 SEARCH_PREVIOUS = "nb_search_previous"
 SEARCH_NEXT = "nb_search_next"
 OVER_BALANCE = "nb_over_balance"  # "buy anyway": the buyer accepts going over the provider balance
+# The Home tab's buttons: no message to answer there, so their own ids (bot/home_actions.py)
+HOME_APPROVE = "nb_home_approve"
+HOME_DENY = "nb_home_deny"
+HOME_INFO = "nb_home_info"
+HOME_RELEASE = "nb_home_release"
+HOME_SHOW = "nb_home_show"  # value: the section to show in full ("" for the summary)
 
 SEARCH_MODAL = "nb_search_modal"
 DENY_MODAL = "nb_deny_modal"

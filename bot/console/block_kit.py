@@ -12,11 +12,15 @@ actions block holds 1–25 elements, a context block 1–10, a section at most 1
 characters each) and a text of 3000; a header 150; a button's text 75 and value 2000; an
 option's text 75 and value 150, at most 100 options; a confirm dialog's title 100, text 300,
 buttons 30; a modal's title, submit and close 24, its private_metadata 3000, and a submit
-button whenever it has input blocks; every text object has a type and a non-empty text.
+button whenever it has input blocks; every text object has a type and a non-empty text. An
+image block has an alt_text (2000), a plain_text title (2000) if any, and exactly one of
+image_url (3000) and slack_file, a Slack file object with exactly one of id and url; given the
+files the workspace has, a slack_file id that is not one of them is "invalid slack file".
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 __all__ = ["MESSAGE_BLOCKS", "VIEW_BLOCKS", "message_problems", "view_problems"]
@@ -31,8 +35,9 @@ _STYLES = ("primary", "danger")
 class _Checker:
     """Collects problems, each with the JSON pointer Slack would name."""
 
-    def __init__(self) -> None:
+    def __init__(self, files: Collection[str] | None = None) -> None:
         self.problems: list[str] = []
+        self.files = files  # the ids of uploaded files (None: not checked)
 
     def fail(self, where: str, message: str) -> None:
         self.problems.append(f"{message} [json-pointer:{where}]")
@@ -193,6 +198,30 @@ class _Checker:
         for i, element in enumerate(self.items(f"{where}/elements", block.get("elements"), 25)):
             self.element(f"{where}/elements/{i}", element, seen)
 
+    def _image(self, where: str, block: dict[str, Any]) -> None:
+        alt = block.get("alt_text")
+        if not isinstance(alt, str) or not alt:
+            self.fail(f"{where}/alt_text", "missing required field: alt_text")
+        self.length(f"{where}/alt_text", alt, 2000)
+        self.text(f"{where}/title", block.get("title"), 2000, plain=True, required=False)
+        url, file = block.get("image_url"), block.get("slack_file")
+        if (url is None) == (file is None):
+            self.fail(where, "must provide either image_url or slack_file")
+        if url is not None:
+            if not isinstance(url, str) or not url:
+                self.fail(f"{where}/image_url", "must be a string of at least 1 character")
+            self.length(f"{where}/image_url", url, 3000)
+        if file is not None:
+            self.slack_file(f"{where}/slack_file", file)
+
+    def slack_file(self, where: str, file: object) -> None:
+        if not isinstance(file, dict) or ("id" in file) == ("url" in file):
+            self.fail(where, "must be a slack file object with either id or url")
+            return
+        file_id = file.get("id")
+        if file_id is not None and self.files is not None and file_id not in self.files:
+            self.fail(where, "invalid slack file")
+
     def _input(self, where: str, block: dict[str, Any]) -> None:
         self.text(f"{where}/label", block.get("label"), 2000, plain=True)
         self.text(f"{where}/hint", block.get("hint"), 2000, plain=True, required=False)
@@ -209,12 +238,14 @@ _BLOCK_CHECKS = {
     "context": _Checker._context,
     "actions": _Checker._actions,
     "input": _Checker._input,
+    "image": _Checker._image,
 }
 
 
-def message_problems(data: dict[str, Any]) -> list[str]:
-    """Why Slack would refuse a message (chat.*, response_url), or nothing."""
-    checker = _Checker()
+def message_problems(data: dict[str, Any], files: Collection[str] | None = None) -> list[str]:
+    """Why Slack would refuse a message (chat.*, response_url), or nothing; `files`: the ids of
+    the files uploaded (an image block naming another is refused), None not to check them."""
+    checker = _Checker(files)
     if data.get("delete_original"):
         return []
     if "blocks" in data and data["blocks"] is not None:
@@ -224,9 +255,9 @@ def message_problems(data: dict[str, Any]) -> list[str]:
     return checker.problems
 
 
-def view_problems(view: object) -> list[str]:
-    """Why Slack would refuse a modal or Home tab view (views.*), or nothing."""
-    checker = _Checker()
+def view_problems(view: object, files: Collection[str] | None = None) -> list[str]:
+    """Why Slack would refuse a modal or Home tab view (views.*), or nothing (`files` as above)."""
+    checker = _Checker(files)
     if not isinstance(view, dict):
         checker.fail("/view", "must be a view object")
         return checker.problems

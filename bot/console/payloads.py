@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-__all__ = ["block_actions", "signed_headers", "slash_command", "view_submission"]
+__all__ = ["app_home_opened", "block_actions", "home_actions", "signed_headers", "slash_command", "view_submission"]
 
 
 def signed_headers(secret: str, body: str, *, timestamp: int | None = None, retry: int | None = None) -> dict[str, str]:
     ts = str(timestamp if timestamp is not None else int(time.time()))
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     headers = {
-        "content-type": "application/x-www-form-urlencoded",
+        "content-type": "application/json" if body.startswith("{") else "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": ts,
         "x-slack-signature": signature or "",
     }
@@ -104,6 +104,56 @@ def block_actions(
         payload["message"] = message
     if payload["channel"] is None:
         del payload["channel"]
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def app_home_opened(*, team_id: str, user_id: str, event_id: str, tab: str = "home") -> str:
+    """The Events API's JSON for a user opening the app's Home tab (or its Messages tab)."""
+    now = time.time()
+    return json.dumps(
+        {
+            "token": "unused-verification-token",
+            "team_id": team_id,
+            "api_app_id": "A0NUMBERBOT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(now),
+            "event": {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": "D0" + user_id[1:9],
+                "tab": tab,
+                "event_ts": f"{now:.6f}",
+            },
+            "authorizations": [{"team_id": team_id, "user_id": "UNUMBERBOT", "is_bot": True}],
+        }
+    )
+
+
+def home_actions(
+    *, team_id: str, user_id: str, action: dict[str, Any], trigger_id: str, view_id: str, block_id: str = "b"
+) -> str:
+    """A button clicked in the Home tab: the container is the view; no channel, no response_url."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
+        "api_app_id": "A0NUMBERBOT",
+        "token": "unused-verification-token",
+        "container": {"type": "view", "view_id": view_id},
+        "trigger_id": trigger_id,
+        "team": {"id": team_id, "domain": "numberbot"},
+        "view": {"id": view_id, "type": "home", "team_id": team_id, "state": {"values": {}}},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action["action_id"],
+                "block_id": block_id,
+                "text": action.get("text", {"type": "plain_text", "text": ""}),
+                "value": action.get("value", ""),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
     return urlencode({"payload": json.dumps(payload)})
 
 

@@ -62,4 +62,7 @@ def render_blocks(
             lines.append("  " + "   ".join(buttons))
         elif kind == "divider":
             lines.append("-" * 40)
+        elif kind == "image":
+            title = _text(block.get("title")) or "image"
+            lines.append(f"[{title}: {block.get('alt_text', '')}]")
     return lines

@@ -44,6 +44,7 @@ Click a button of the latest reply by its number:  1   (or: click 1)
 A button of an older message, by message and button:  :click 4.2
 Other console commands:
   :as U0ALICE   act as another Slack user (who has no role until an admin grants one)
+  :home         open your App Home tab (the dashboard); its buttons are clicked like any other
   :whoami       who you are acting as
   :help         this text            :quit   leave
 You start as {user}, an admin (BOT_ADMINS), in channel {channel}."""
@@ -68,6 +69,7 @@ class Button:
     message_key: str
     confirm: dict[str, Any] | None
     message: int  # the number of the message it sits in (#4)
+    home: bool = False  # a button of the Home tab (no message, no response_url)
 
 
 async def lines_from(stream: IO[str], prompt: Callable[[], str]) -> AsyncIterator[str]:
@@ -107,6 +109,7 @@ class Console:
         self._keys = itertools.count(1)
         self._pending: list[Call] = []
         self._views: list[dict[str, Any]] = []
+        self._home_shown = False  # the Home tab was asked for (:home or a click in it): print it
         self.services: Services | None = None
         self.app: Any = None
 
@@ -181,6 +184,16 @@ class Console:
         await self._settle()
         await self._modals(ask)
 
+    async def home(self) -> None:
+        """Open the App Home tab, as Slack does when the user clicks the app (app_home_opened)."""
+        self._new_reply = self._home_shown = True
+        event = payloads.app_home_opened(team_id=CONSOLE_TEAM, user_id=self.user, event_id=f"Ev{next(self._keys)}")
+        status, raw = await self._dispatch(event)
+        if status != 200:
+            self.say(f"(Slack would show an error: HTTP {status} {raw})")
+        await self._settle()
+        self._home_shown = False
+
     async def click(self, number: int, ask: Callable[[str], Any] | None = None) -> None:
         """Click button `number` of the latest reply."""
         if not 1 <= number <= len(self.latest):
@@ -205,24 +218,37 @@ class Console:
             if str(answer).strip().lower() not in ("y", "yes"):
                 self.say("(not clicked)")
                 return
-        body = payloads.block_actions(
-            team_id=CONSOLE_TEAM,
-            user_id=self.user,
-            channel_id=CONSOLE_CHANNEL,
-            action={
-                "action_id": button.action_id,
-                "value": button.value,
-                "text": {"type": "plain_text", "text": button.text},
-            },
-            response_url=self.stub.response_url(button.message_key),
-            trigger_id=f"trigger.click{button.message}",
-            block_id=button.block_id,
-        )
+        action = {
+            "action_id": button.action_id,
+            "value": button.value,
+            "text": {"type": "plain_text", "text": button.text},
+        }
+        if button.home:
+            body = payloads.home_actions(
+                team_id=CONSOLE_TEAM,
+                user_id=self.user,
+                action=action,
+                trigger_id=f"trigger.click{button.message}",
+                view_id=f"V0HOME{self.user}",
+                block_id=button.block_id,
+            )
+        else:
+            body = payloads.block_actions(
+                team_id=CONSOLE_TEAM,
+                user_id=self.user,
+                channel_id=CONSOLE_CHANNEL,
+                action=action,
+                response_url=self.stub.response_url(button.message_key),
+                trigger_id=f"trigger.click{button.message}",
+                block_id=button.block_id,
+            )
         self._new_reply = True
+        self._home_shown = button.home
         status, raw = await self._dispatch(body)
         if status != 200:
             self.say(f"(Slack would show an error: HTTP {status} {raw})")
         await self._settle()
+        self._home_shown = False
         await self._modals(ask)
 
     async def _modals(self, ask: Callable[[str], Any] | None) -> None:
@@ -277,7 +303,11 @@ class Console:
 
     def _flush(self) -> None:
         pending, self._pending[:] = list(self._pending), []
+        # A Home tab published several times in a row (then with its chart): only the last counts.
+        last_home = {c.data.get("user_id"): c for c in pending if c.method == "views.publish" and not c.refused}
         for call in pending:
+            if call.method == "views.publish" and not call.refused and last_home[call.data.get("user_id")] is not call:
+                continue
             if call.refused:
                 error = call.answer.get("error", "invalid_blocks")
                 self.say(f"(Slack refused what the bot sent with {call.method}: {error})")
@@ -304,15 +334,36 @@ class Console:
                     replace=True,
                     note=f"message in {call.data.get('channel')} updated",
                 )
-            elif call.kind == "api" and call.method == "views.open":
+            elif call.kind == "api" and call.method == "views.publish":
+                self._published(call)
+            elif call.kind == "api" and call.method in ("views.open", "views.update"):
                 view = call.data.get("view")
-                self._views.append({"view": json.loads(view) if isinstance(view, str) else view})
+                view = json.loads(view) if isinstance(view, str) else view
+                if any(b.get("type") == "input" for b in view.get("blocks", [])):
+                    self._views.append({"view": view})
+                else:  # nothing to fill in: a modal that shows something (Info from the Home tab)
+                    opened = call.method == "views.open"
+                    view_id = call.answer.get("view", {}).get("id") if opened else call.data.get("view_id")
+                    self._show(f"modal-{view_id}", view, replace=not opened, note="a modal")
             elif call.kind == "api" and call.method == "files.completeUploadExternal":
-                self.say(f"(file uploaded to {call.data.get('channel_id')})")
+                where = call.data.get("channel_id")
+                self.say(f"(file uploaded to {where})" if where else "(file uploaded, shared nowhere: views show it)")
             elif call.kind == "upload":
                 self.say(call.data.get("content", ""))
 
-    def _show(self, key: str, data: dict[str, Any], *, replace: bool, note: str | None = None) -> None:
+    def _published(self, call: Call) -> None:
+        """A Home tab: shown when asked for, else one line (it is published on every change)."""
+        user = call.data.get("user_id")
+        if user != self.user or not self._home_shown:
+            self.say(f"(the Home tab of {user} was updated{'; :home shows it' if user == self.user else ''})")
+            return
+        view = call.data.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        self._show(f"home-{user}", view, replace=f"home-{user}" in self._message_of, note="your Home tab", home=True)
+
+    def _show(
+        self, key: str, data: dict[str, Any], *, replace: bool, note: str | None = None, home: bool = False
+    ) -> None:
         blocks = data.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
@@ -321,6 +372,7 @@ class Console:
         message = self._message_of[key] if replace and key in self._message_of else next(self._message_numbers)
         self._message_of[key] = message
         self.messages[message] = []  # a replaced message's old buttons are gone
+        self.latest = [b for b in self.latest if b.message != message]
 
         def number(element: dict[str, Any], block: dict[str, Any]) -> int:
             button = Button(
@@ -331,6 +383,7 @@ class Console:
                 message_key=key,
                 confirm=element.get("confirm"),
                 message=message,
+                home=home,
             )
             self.messages[message].append(button)
             self.latest.append(button)
@@ -363,6 +416,8 @@ class Console:
                 return
             if line == ":help":
                 self.say(HELP.format(user=self.user, channel=CONSOLE_CHANNEL))
+            elif line == ":home":
+                await self.home()
             elif line == ":whoami":
                 self.say(f"You are {self.user}.")
             elif line.startswith(":as"):

@@ -8,6 +8,11 @@ Slack refuses: a ``chat.*`` message with invalid blocks gets ``invalid_blocks``,
 lines in ``response_metadata.messages``), a ``response_url`` post HTTP 400
 ``invalid_blocks``. Every refusal is kept in ``refusals``; the tests fail on one they did
 not expect, the console prints it.
+
+Files go through files.uploadV2's three steps as Slack has them: ``files.getUploadURLExternal``
+(filename and length required) gives an id and an upload URL, the bytes are posted there,
+``files.completeUploadExternal`` finishes them (an id never uploaded is ``file_not_found``).
+Only a finished file can be shown by an image block's ``slack_file`` id; ``files`` keeps them.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ class SlackStub:
         self.listeners: list[Callable[[Call], None]] = []
         self.failures: dict[str, str] = {}  # method → Slack error to answer with
         self.refusals: list[Call] = []  # what Slack would have refused (see the module docstring)
+        self.files: dict[str, dict[str, Any]] = {}  # file id → its name, bytes, and whether it is finished
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
@@ -100,6 +106,10 @@ class SlackStub:
 
     def api_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.kind == "api" and c.method == method]
+
+    def finished(self) -> list[str]:
+        """The ids of the files uploaded and completed (what an image block may show)."""
+        return [file_id for file_id, file in self.files.items() if file.get("complete")]
 
     def take_refusals(self) -> list[Call]:
         """The refusals so far, forgotten from now on (a test that expects one takes it)."""
@@ -148,7 +158,7 @@ class SlackStub:
         data = await self._payload(request)
         data.update(dict(request.query))
         headers = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
-        problems = _problems(method, data)
+        problems = _problems(method, data, self.finished())
         if problems:
             error = "invalid_arguments" if method in VIEWS else "invalid_blocks"
             answer = {
@@ -199,23 +209,45 @@ class SlackStub:
                     },
                 }
             case "files.getUploadURLExternal":
+                if not data.get("filename") or not str(data.get("length", "")).isdigit():
+                    return {"ok": False, "error": "invalid_arguments"}
                 file_id = f"F{next(self._ts)}"
+                self.files[file_id] = {"filename": data["filename"], "length": int(data["length"])}
                 return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
             case "files.completeUploadExternal":
-                return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in _files(data)]}
+                return self._complete(data)
+            case "files.delete":
+                if self.files.pop(str(data.get("file")), None) is None:
+                    return {"ok": False, "error": "file_not_found"}
         return {"ok": True}
+
+    def _complete(self, data: dict[str, Any]) -> dict[str, Any]:
+        listed = _files(data)
+        if not listed or any("content" not in self.files.get(f.get("id"), {}) for f in listed):
+            return {"ok": False, "error": "file_not_found"}
+        for f in listed:
+            self.files[f["id"]].update(
+                complete=True, title=f.get("title", ""), channel=data.get("channel_id"), thread=data.get("thread_ts")
+            )
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in listed]}
 
     async def _respond(self, request: web.Request) -> web.Response:
         data = await self._payload(request)
-        problems = message_problems(_decoded(data, "blocks"))
+        problems = message_problems(_decoded(data, "blocks"), self.finished())
         await self._record(Call("respond", request.match_info["key"], data, problems=problems))
         if problems:
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        await self._record(Call("upload", request.match_info["file_id"], {"content": body.decode("utf-8", "replace")}))
+        file_id, body = request.match_info["file_id"], await request.read()
+        if file_id in self.files:
+            self.files[file_id]["content"] = body
+        try:
+            shown = body.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = f"({len(body)} bytes of {self.files.get(file_id, {}).get('filename', 'a file')})"
+        await self._record(Call("upload", file_id, {"content": shown, "size": len(body)}))
         return web.Response(text="OK - uploaded")
 
 
@@ -230,12 +262,14 @@ def _decoded(data: dict[str, Any], key: str) -> dict[str, Any]:
         return {**data, key: None}
 
 
-def _problems(method: str, data: dict[str, Any]) -> list[str]:
+def _problems(method: str, data: dict[str, Any], files: list[str]) -> list[str]:
     """Why Slack would refuse this Web API call's blocks or view (empty: it would not)."""
     if method in MESSAGES:
-        return message_problems(_decoded(data, "blocks"))
+        return message_problems(_decoded(data, "blocks"), files)
+    if method == "views.publish" and not data.get("user_id"):
+        return ["missing required field: user_id [json-pointer:/user_id]"]
     if method in VIEWS:
-        return view_problems(_decoded(data, "view").get("view"))
+        return view_problems(_decoded(data, "view").get("view"), files)
     return []
 
 
