@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -36,6 +37,7 @@ from bot.models import PoolEntry, utcnow
 SECRET = "bench-signing-secret-0123456789"
 TEAM = "T0BENCH"
 CLK = os.sysconf("SC_CLK_TCK")
+FOUND = re.compile(r"\b[1-9][0-9]* found")
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Run:
     cpu_ms_per_command: float = 0.0
     rss_idle_mb: float = 0.0
     rss_after_mb: float = 0.0
+    pss_idle_mb: float = 0.0  # proportional: pages the workers share are counted once
+    provider_calls: int = 0
 
 
 @dataclass
@@ -87,6 +91,17 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime + stime
     return total / CLK
+
+
+def pss_mb(pid: int) -> float:
+    total = 0
+    for p in tree(pid):
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except (FileNotFoundError, PermissionError):
+            continue
+        total += next((int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+    return total / 1024
 
 
 def rss_mb(pid: int) -> float:
@@ -133,6 +148,7 @@ class Server:
 async def burst_run(app: Server, slack: SlackStub, *, burst: int, commands: int, users: list[str], wait: float) -> Run:
     assert app.process is not None
     run = Run(app=app.name, burst=burst, commands=commands, rss_idle_mb=rss_mb(app.process.pid))
+    run.pss_idle_mb = round(pss_mb(app.process.pid), 1)
     keys = [f"{app.name}-{burst}-{i}" for i in range(commands)]
     acks: list[float] = []
     cpu_before = cpu_seconds(app.process.pid)
@@ -172,8 +188,8 @@ async def burst_run(app: Server, slack: SlackStub, *, burst: int, commands: int,
             await asyncio.sleep(0.5)
         await asyncio.gather(*tasks)
 
-    def delivered() -> int:
-        return sum(1 for k in keys if any("found" in c.text for c in slack.responses(k)))
+    def delivered() -> int:  # an answer with numbers: "0 found" (a provider timed out) is not one
+        return sum(1 for k in keys if any(FOUND.search(c.text) for c in slack.responses(k)))
 
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and delivered() < commands:
@@ -276,9 +292,11 @@ async def main(args: argparse.Namespace) -> Report:
                 async with Server(name, argv, env, port) as app:
                     for burst in args.bursts:
                         await seed(redis_url, users, 0)
+                        calls = provider.calls
                         run = await burst_run(
                             app, slack, burst=burst, commands=args.commands, users=users, wait=args.latency + 30
                         )
+                        run.provider_calls = provider.calls - calls
                         report.runs.append(run)
                         print_run(run)
             provider.latency = args.list_latency
@@ -300,8 +318,9 @@ def print_run(run: Run) -> None:
     print(
         f"  {run.app:<14} burst {run.burst:>3}: ack p50 {run.ack_p50_ms:>7.1f} ms  p99 {run.ack_p99_ms:>7.1f} ms  "
         f"max {run.ack_max_ms:>7.1f} ms  errors {run.errors + run.storage_errors:>3}  "
-        f"delivered {run.delivered:>3}/{run.commands}  cpu {run.cpu_ms_per_command:>5.2f} ms/cmd  "
-        f"rss {run.rss_idle_mb:.0f}→{run.rss_after_mb:.0f} MB",
+        f"delivered {run.delivered:>3}/{run.commands} ({run.provider_calls} provider calls)  "
+        f"cpu {run.cpu_ms_per_command:>5.2f} ms/cmd  "
+        f"rss {run.rss_idle_mb:.0f}→{run.rss_after_mb:.0f} MB (pss idle {run.pss_idle_mb:.0f})",
         flush=True,
     )
 
@@ -310,15 +329,15 @@ def table(report: Report) -> str:
     bare = {r.burst: r for r in report.runs if r.app == "bare bolt"}
     lines = [
         "| app | burst | ack p50 ms | ack p99 ms | p99 vs bare | max ms | errors | delivered | CPU ms/cmd"
-        " | RSS idle/after MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        " | RSS idle/after MB | PSS idle MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report.runs:
         ratio = r.ack_p99_ms / bare[r.burst].ack_p99_ms if r.burst in bare and bare[r.burst].ack_p99_ms else 0
         lines.append(
             f"| {r.app} | {r.burst} | {r.ack_p50_ms} | {r.ack_p99_ms} | {ratio:.2f}× | {r.ack_max_ms} | "
             f"{r.errors + r.storage_errors} | {r.delivered}/{r.commands} | {r.cpu_ms_per_command} | "
-            f"{r.rss_idle_mb:.0f}/{r.rss_after_mb:.0f} |"
+            f"{r.rss_idle_mb:.0f}/{r.rss_after_mb:.0f} | {r.pss_idle_mb:.0f} |"
         )
     if report.list_ms:
         small, large = report.list_ms["10"], report.list_ms["200"]

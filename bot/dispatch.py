@@ -55,10 +55,10 @@ class Dispatcher:
             case commands.OpenSearch():
                 return Step(form=self.search.form(caller))
             case commands.Search(query=query, provider=only):
-                search_id = await self.search.admit(caller)
+                admitted = await self.search.admit(caller)
                 return Step(
                     ack=self.search.searching(query, only),
-                    later=lambda: self.search.run(caller, query, only, search_id=search_id),
+                    later=lambda: self.search.run(caller, query, only, admitted=admitted),
                 )
             case commands.List(provider=only):
                 return Step(later=lambda: pool.list_page(caller, provider=only, page=0))

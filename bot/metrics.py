@@ -100,7 +100,9 @@ class Instrumented:
         target = getattr(self._inner, item)
         if item not in _OPERATIONS:
             return target
-        return _timed(self.name, item, target)
+        timed = _timed(self.name, item, target)
+        setattr(self, item, timed)  # made once: later calls find it without __getattr__
+        return timed
 
 
 def _timed(provider: str, operation: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

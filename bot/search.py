@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot import keys
 from bot.budget import BudgetStore
@@ -30,7 +30,7 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["SEARCH_TIMEOUT", "SEARCH_TTL", "SearchService", "SearchStore", "SearchSummary", "fair_merge"]
+__all__ = ["SEARCH_TIMEOUT", "SEARCH_TTL", "Admission", "SearchService", "SearchStore", "SearchSummary", "fair_merge"]
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,27 @@ PER_PROVIDER = 10  # offers asked of each provider at least; `--limit` is only t
 MAX_RUNNING = 3  # searches one user may have in flight, so nobody holds every provider connection
 RUNNING_WINDOW_MS = 60_000  # a search that never said it finished (its process died) stops counting
 
-# KEYS: the user's running searches. ARGV: now ms, max running, window ms, search id
+# KEYS: the user's running searches, the team's budget settings. ARGV: now ms, max running,
+# window ms, search id. Answers {0} when refused, else {1, the team currency}: '' when the team
+# has no settings at all (the default currency), nil when it has settings but no currency (from
+# before the team currency: read them). The currency rides along so a search reads no settings.
 _ADMIT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return {0} end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+local currency = redis.call('HGET', KEYS[2], 'currency')
+if not currency and redis.call('EXISTS', KEYS[2]) == 0 then currency = '' end
+return {1, currency}
 """
+
+
+class Admission(NamedTuple):
+    """A search let in: its id, and the team currency as the admission read it ('' for the
+    default currency: the team set nothing; None: read the settings)."""
+
+    search_id: str
+    currency: str | None = None
 
 
 class SearchStore:
@@ -58,11 +71,14 @@ class SearchStore:
         self.redis = redis
         self._admit = redis.register_script(_ADMIT)
 
-    async def begin(self, team_id: str, user_id: str, search_id: str) -> bool:
-        """Count a search as running for this user; False when they already have MAX_RUNNING."""
+    async def begin(self, team_id: str, user_id: str, search_id: str) -> Admission | None:
+        """Count a search as running for this user; None when they already have MAX_RUNNING."""
         now = int(time.time() * 1000)
         args = [now, MAX_RUNNING, RUNNING_WINDOW_MS, search_id]
-        return bool(await self._admit(keys=[keys.searching(team_id, user_id)], args=args))
+        answer = await self._admit(keys=[keys.searching(team_id, user_id), keys.budget(team_id)], args=args)
+        if not answer or not int(answer[0]):
+            return None
+        return Admission(search_id, answer[1] if len(answer) > 1 else None)
 
     async def end(self, team_id: str, user_id: str, search_id: str) -> None:
         await self.redis.zrem(keys.searching(team_id, user_id), search_id)
@@ -108,10 +124,14 @@ class SearchSummary(Frozen):
 
 def fair_merge(found: dict[str, list[Offer]], cost: Callable[[Offer], Decimal | None]) -> list[Offer]:
     """Each provider's cheapest offer first, then the rest; by converted cost, unknown last."""
+    keys_of: dict[int, tuple[bool, Decimal, str, str]] = {}
+    for offers in found.values():
+        for offer in offers:  # each cost once
+            amount = cost(offer)
+            keys_of[id(offer)] = (amount is None, amount or Decimal(0), offer.provider, offer.e164)
 
     def key(offer: Offer) -> tuple[bool, Decimal, str, str]:
-        amount = cost(offer)
-        return (amount is None, amount or Decimal(0), offer.provider, offer.e164)
+        return keys_of[id(offer)]
 
     firsts = sorted((min(offers, key=key) for offers in found.values() if offers), key=key)
     chosen = {id(o) for o in firsts}
@@ -185,30 +205,40 @@ class SearchService:
                 found[provider.name] = result[:each]
         return found, notes
 
-    async def admit(self, caller: Caller) -> str:
-        """Let a search start (before the ack), or say why not; its id, to pass to `run`."""
-        search_id = new_id()
-        if not await self.searches.begin(caller.team_id, caller.user_id, search_id):
+    async def admit(self, caller: Caller) -> Admission:
+        """Let a search start (before the ack), or say why not; pass what it answers to `run`."""
+        admitted = await self.searches.begin(caller.team_id, caller.user_id, new_id())
+        if admitted is None:
             raise StaleAction(
                 f"You already have {MAX_RUNNING} searches running; wait for their results, then search again."
             )
-        return search_id
+        return admitted
 
     async def run(
-        self, caller: Caller, query: SearchQuery, only: str | None = None, *, search_id: str | None = None
+        self, caller: Caller, query: SearchQuery, only: str | None = None, *, admitted: Admission | None = None
     ) -> SearchResults:
         """Search (after the ack) and answer with the first page; a search admitted with `admit`
         stops counting when it ends."""
-        search_id = search_id or new_id()
+        search_id = admitted.search_id if admitted else new_id()
         saved = False
         try:
             found, notes = await self.find(query, only)
-            currency = (await self.budget.settings(caller.team_id)).currency
+            currency = admitted.currency if admitted else None
+            if currency == "":
+                currency = self.budget.default_currency
+            elif currency is None:  # settings from before the team currency: brought forward
+                currency = (await self.budget.settings(caller.team_id)).currency
             rates = self.budget.rates
+            factors: dict[str, Decimal | None] = {}
 
             def cost(offer: Offer) -> Decimal | None:
-                converted = rates.convert(offer.monthly, currency) if offer.monthly else None
-                return converted.money.amount if converted else None
+                if offer.monthly is None:
+                    return None
+                source = offer.monthly.currency
+                if source not in factors:
+                    factors[source] = rates.table.factor(source, currency)
+                factor = factors[source]
+                return None if factor is None else offer.monthly.amount * factor
 
             offers = fair_merge(found, cost)
             summary = SearchSummary(

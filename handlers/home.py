@@ -21,7 +21,7 @@ from bot.blocks import ids, render, render_view
 from bot.models import Caller
 from bot.outcomes import Outcome, Sheet
 from bot.replies import failure
-from handlers.middleware import checked_caller, services
+from handlers.middleware import checked_caller, later, services
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -48,7 +48,7 @@ def on_home_click(work: HomeWork) -> Callable[..., Awaitable[None]]:
     async def listener(ack: AsyncAck, body: dict[str, Any], context: dict[str, Any]) -> None:
         svc = services(context)
         await ack()
-        svc.lifecycle.spawn(_answer(svc, checked_caller(context), work, _value(body)), name="home-click")
+        later(svc, _answer(svc, checked_caller(context), work, _value(body)), name="home-click")
 
     return listener
 
@@ -75,7 +75,7 @@ async def handle_home_info(
     once its provider answered."""
     svc = services(context)
     await ack()
-    svc.lifecycle.spawn(_info(svc, client, checked_caller(context), body), name="home-info")
+    later(svc, _info(svc, client, checked_caller(context), body), name="home-info")
 
 
 async def _info(svc: Services, client: AsyncWebClient, caller: Caller, body: dict[str, Any]) -> None:
@@ -102,7 +102,7 @@ async def handle_home_deny(
     updates the request message (handlers/views.py)."""
     svc = services(context)
     await ack()
-    svc.lifecycle.spawn(_deny_form(svc, client, checked_caller(context), body), name="home-deny")
+    later(svc, _deny_form(svc, client, checked_caller(context), body), name="home-deny")
 
 
 async def _deny_form(svc: Services, client: AsyncWebClient, caller: Caller, body: dict[str, Any]) -> None:

@@ -118,9 +118,9 @@ def _refuse(svc: Services, body: dict[str, Any], line: str) -> BoltResponse:
         return _json({"response_action": "errors", "errors": {first: line[:150]}})
     if body.get("type") == "block_actions" and (body.get("container") or {}).get("type") == "view":
         # A Home tab button (no response_url): the reason goes on the clicker's Home.
-        svc.lifecycle.spawn(svc.home.show(_caller(body), notice=line), name="refusal")
+        later(svc, svc.home.show(_caller(body), notice=line), name="refusal")
     elif body.get("type") == "block_actions" and body.get("response_url"):
-        svc.lifecycle.spawn(send(svc, body["response_url"], Reply(text=line)), name="refusal")
+        later(svc, send(svc, body["response_url"], Reply(text=line)), name="refusal")
     return BoltResponse(status=200, body="")
 
 
@@ -183,8 +183,14 @@ async def _upload(client: AsyncWebClient, caller: Caller, reply: Reply) -> None:
 
 def later(svc: Services, work: Awaitable[Any], name: str) -> None:
     """Run `work` once Slack has its answer: the listener returns at once (Bolt answers Slack
-    when it does), and the work is counted so that SIGTERM waits for it."""
-    svc.lifecycle.spawn(work, name=name)
+    when it does), the work lets the acks in progress go first, and it is counted so that
+    SIGTERM waits for it."""
+    svc.lifecycle.spawn(_after_acks(svc, work), name=name)
+
+
+async def _after_acks(svc: Services, work: Awaitable[Any]) -> Any:
+    await svc.lifecycle.after_acks()
+    return await work
 
 
 async def after_ack(

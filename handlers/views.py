@@ -47,7 +47,7 @@ async def handle_search_submission(ack: AsyncAck, body: dict[str, Any], context:
         try:
             command = grammar.parse(modal_command(view["state"]["values"]), svc.providers.keys())
             assert isinstance(command, commands.Search)
-            search_id = await svc.search.admit(checked_caller(context))
+            admitted = await svc.search.admit(checked_caller(context))
         except Exception as exc:  # noqa: BLE001 - bad input or too many searches: shown on the form
             await ack(response_action="errors", errors={ids.COUNTRY: user_line(exc)[:150]})
             return
@@ -60,7 +60,7 @@ async def handle_search_submission(ack: AsyncAck, body: dict[str, Any], context:
 
         async def search() -> None:
             try:
-                answer: Any = await svc.search.run(caller, command.query, command.provider, search_id=search_id)
+                answer: Any = await svc.search.run(caller, command.query, command.provider, admitted=admitted)
             except Exception as exc:  # noqa: BLE001 - one clear line instead
                 answer = failure(exc)
             # Ephemeral in the channel the form was opened from; a DM when the bot cannot post there.

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from redis.asyncio import Redis
 
+from bot import keys
 from bot.budget import BudgetStore
 from bot.errors import ProviderUnavailable
 from bot.models import Caller, Money, NumberType, Offer, SearchQuery
@@ -99,6 +100,47 @@ async def test_costs_are_compared_in_the_team_currency(redis: Redis) -> None:
     assert [o.provider for o in results.offers] == ["euros", "dollars", "pounds", "nowhere"]
     assert results.currency == "USD"
     assert results.counts == {"dollars": 1, "euros": 1, "nowhere": 1, "pounds": 1}
+
+
+async def test_an_admitted_search_compares_in_the_currency_the_team_set(redis: Redis) -> None:
+    dollars = Scripted("dollars", ["1.10"])  # 0.85 GBP
+    pounds = Scripted("pounds", ["0.90"])
+    pounds.currency = "GBP"
+    search = service(redis, {"dollars": dollars, "pounds": pounds})
+    caller = Caller(team_id="T1", user_id="U1")
+    await redis.hset(keys.budget("T1"), mapping={"currency": "GBP", "budget": "100"})
+    admitted = await search.admit(caller)
+    assert admitted.currency == "GBP", "the admission read the team currency in the same step"
+
+    results = await search.run(caller, SearchQuery(country="US"), admitted=admitted)
+
+    assert results.currency == "GBP"
+    assert [o.provider for o in results.offers] == ["dollars", "pounds"]
+    assert await redis.zcard(keys.searching("T1", "U1")) == 0, "the search stopped counting"
+
+
+async def test_a_team_with_settings_from_before_the_team_currency_is_brought_forward(redis: Redis) -> None:
+    search = service(redis, {"dollars": Scripted("dollars", ["1.10"])})
+    caller = Caller(team_id="T1", user_id="U1")
+    await redis.hset(keys.budget("T1"), mapping={"budget:EUR": "50"})
+    admitted = await search.admit(caller)
+    assert admitted.currency is None
+
+    results = await search.run(caller, SearchQuery(country="US"), admitted=admitted)
+
+    assert results.currency == "EUR"
+    assert await redis.hget(keys.budget("T1"), "currency") == "EUR"
+
+
+async def test_a_team_that_set_nothing_compares_in_the_default_currency(redis: Redis) -> None:
+    search = service(redis, {"dollars": Scripted("dollars", ["1.10"])})
+    caller = Caller(team_id="T1", user_id="U1")
+    admitted = await search.admit(caller)
+    assert admitted.currency == ""
+
+    results = await search.run(caller, SearchQuery(country="US"), admitted=admitted)
+
+    assert results.currency == "USD"
 
 
 async def test_pages_come_from_the_stored_search_without_asking_again(redis: Redis) -> None:
