@@ -17,6 +17,7 @@ from bot.outcomes import Outcome
 from bot.pool import PoolService
 from bot.releases import ReleaseService
 from bot.search import SearchService
+from bot.sms import SmsService
 
 __all__ = ["Dispatcher", "Step"]
 
@@ -32,12 +33,19 @@ class Step:
 
 class Dispatcher:
     def __init__(
-        self, *, search: SearchService, pool: PoolService, releases: ReleaseService, admin: AdminService
+        self,
+        *,
+        search: SearchService,
+        pool: PoolService,
+        releases: ReleaseService,
+        admin: AdminService,
+        sms: SmsService,
     ) -> None:
         self.search = search
         self.pool = pool
         self.releases = releases
         self.admin = admin
+        self.sms = sms
 
     async def run(self, caller: Caller, command: commands.Command) -> Step:
         pool, admin = self.pool, self.admin
@@ -76,4 +84,8 @@ class Dispatcher:
                 return Step(later=lambda: admin.export_audit(caller))
             case commands.Budget():
                 return Step(ack=await admin.budget_status(caller, command))
+            case commands.SmsTo(e164=e164, channel=channel, private=private):
+                return Step(later=lambda: self.sms.route(caller, e164, channel, private=private))
+            case commands.SendSms(e164=e164, destination=destination, text=text):
+                return Step(later=lambda: self.sms.send(caller, e164, destination, text))
         raise AssertionError(f"no handler for {command!r}")  # pragma: no cover

@@ -36,6 +36,7 @@ __all__ = [
     "RateTable",
     "Role",
     "SearchQuery",
+    "SmsRouting",
     "Spend",
     "format_costs",
     "new_id",
@@ -216,6 +217,15 @@ class PoolEntry(Frozen):
     op_id: str | None = None
 
 
+class SmsRouting(BaseModel):
+    """Where a pool number's SMS are posted, as `list` and `info` show it (the stored route has more)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    channel: str
+    private: bool = False
+
+
 class PoolItem(Frozen):
     """A pool number with what the bot keeps beside it."""
 
@@ -223,6 +233,7 @@ class PoolItem(Frozen):
     name: str | None = None
     forward_to: str | None = None
     releasing: bool = False
+    sms: SmsRouting | None = None
 
 
 class ApprovalRef(Frozen):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot import keys
 from bot.audit import AuditLog, entry_fields
 from bot.errors import BotError, DestinationRefused, NotFound, NotSupported, StaleAction
-from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, utcnow
+from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, SmsRouting, utcnow
 from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
 from bot.phone import allowed_destination
 from bot.providers.registry import ProviderSet
@@ -25,7 +25,7 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore"]
+__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore", "pooled"]
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,15 @@ class PoolStore:
             pipe.hgetall(keys.names(team_id))
             pipe.hgetall(keys.forwards(team_id))
             pipe.hgetall(keys.releasing(team_id))
-            pool, names, forwards, releasing = await pipe.execute()
+            pipe.hgetall(keys.sms_routes(team_id))
+            pool, names, forwards, releasing, sms = await pipe.execute()
         items = [
             PoolItem(
                 entry=PoolEntry.model_validate_json(raw),
                 name=names.get(e164),
                 forward_to=forwards.get(e164),
                 releasing=e164 in releasing,
+                sms=SmsRouting.model_validate_json(sms[e164]) if e164 in sms else None,
             )
             for e164, raw in pool.items()
         ]
@@ -69,10 +71,14 @@ class PoolStore:
             pipe.hget(keys.names(team_id), e164)
             pipe.hget(keys.forwards(team_id), e164)
             pipe.hexists(keys.releasing(team_id), e164)
-            raw, name, forward, releasing = await pipe.execute()
+            pipe.hget(keys.sms_routes(team_id), e164)
+            raw, name, forward, releasing, sms = await pipe.execute()
         if raw is None:
             return None
-        return PoolItem(entry=PoolEntry.model_validate_json(raw), name=name, forward_to=forward, releasing=releasing)
+        routing = SmsRouting.model_validate_json(sms) if sms else None
+        return PoolItem(
+            entry=PoolEntry.model_validate_json(raw), name=name, forward_to=forward, releasing=releasing, sms=routing
+        )
 
     async def set_name(self, team_id: str, e164: str, name: str) -> bool:
         return bool(await self._set_if_pooled(keys=[keys.pool(team_id), keys.names(team_id)], args=[e164, name]))
@@ -85,6 +91,14 @@ class PoolStore:
     async def adopt(self, team_id: str, entry: PoolEntry) -> bool:
         """Add a number the account already owns; False when it is already in the pool."""
         return bool(await self.redis.hsetnx(keys.pool(team_id), entry.e164, entry.model_dump_json()))
+
+
+async def pooled(store: PoolStore, caller: Caller, e164: str) -> PoolItem:
+    """The caller's team's pool number, or NotFound saying how it gets into the pool."""
+    item = await store.item(caller.team_id, e164)
+    if item is None:
+        raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
+    return item
 
 
 class PoolService:
@@ -109,10 +123,7 @@ class PoolService:
         return self.providers.simulated_names
 
     async def _pooled(self, caller: Caller, e164: str) -> PoolItem:
-        item = await self.pool.item(caller.team_id, e164)
-        if item is None:
-            raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
-        return item
+        return await pooled(self.pool, caller, e164)
 
     async def _account(self, name: str) -> dict[str, OwnedNumber] | str:
         """Everything the provider has, or the one-line reason it could not say."""

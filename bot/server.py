@@ -24,6 +24,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import store
 from bot.providers.http import create_http_client
 from bot.services import Services, build_services, slack_client
+from bot.webhooks import add_routes as add_webhook_routes
 from handlers import register_handlers
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) ->
     if slack_events:
         app.router.add_post("/slack/events", events)
     app.router.add_get("/health", health)
+    add_webhook_routes(app, services)  # POST /webhooks/<provider>/sms, and the SMS drainer
     return app
 
 

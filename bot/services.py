@@ -31,6 +31,11 @@ from bot.rates import Rates
 from bot.reconciler import Reconciler
 from bot.releases import IntentStore, ReleaseService
 from bot.search import SearchService, SearchStore
+from bot.slack_channels import Channels
+from bot.sms import SmsService
+from bot.sms_delivery import SmsDelivery, quiet_client
+from bot.sms_inbox import SmsInbox
+from bot.sms_store import SmsStore
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -63,6 +68,10 @@ class Services:
     notifier: Notifier
     lifecycle: Lifecycle
     reconciler: Reconciler
+    sms: SmsService
+    sms_store: SmsStore
+    sms_inbox: SmsInbox
+    sms_delivery: SmsDelivery
 
     async def aclose(self) -> None:
         await self.providers.aclose()
@@ -112,6 +121,18 @@ def build_services(
     )
     pool = PoolService(providers=enabled, pool=pool_store, audit=audit, forward_countries=settings.forward_countries)
     admin = AdminService(roles=roles, audit=audit, budget=budget)
+    sms_store = SmsStore(redis)
+    reveal = settings.sms_reveal_ttl_seconds
+    sms = SmsService(
+        providers=enabled,
+        pool=pool_store,
+        store=sms_store,
+        audit=audit,
+        channels=Channels(slack),
+        public_url=settings.public_url,
+        reveal_seconds=reveal,
+        forward_countries=settings.forward_countries,
+    )
     approvals = ApprovalService(
         approvals=ApprovalStore(redis),
         purchases=purchases,
@@ -138,10 +159,20 @@ def build_services(
         approvals=approvals,
         releases=releases,
         admin=admin,
-        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin),
+        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin, sms=sms),
         notifier=notifier,
         lifecycle=Lifecycle(),
         reconciler=Reconciler(
             journal=journal, purchases=purchases, releases=releases, notifier=notifier, approvals=approvals
+        ),
+        sms=sms,
+        sms_store=sms_store,
+        sms_inbox=SmsInbox(providers=enabled, store=sms_store, reveal_seconds=reveal),
+        sms_delivery=SmsDelivery(
+            store=sms_store,
+            pool=pool_store,
+            notifier=Notifier(quiet_client(slack)),
+            reveal_seconds=reveal,
+            simulated=enabled.simulated_names,
         ),
     )

@@ -18,6 +18,7 @@ from tests.redis_server import RedisProcess, redis_process
 from tests.slack import ADMIN, TEAM, BotUnderTest, start_bot
 
 _PREFIXES = ("SLACK", "REDIS", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "BOT", "APPROVALS", "QUOTE", "RATES", "DEFAULT")
+_PREFIXES += ("PUBLIC", "SMS")
 
 BotFactory = Callable[..., Awaitable[BotUnderTest]]
 

@@ -16,7 +16,7 @@ __all__ = ["FakeCarrier", "Recorder", "Sleeps", "StaticProgress"]
 
 _METHODS = (
     "search", "hold", "unhold", "buy", "check_purchase", "list", "get",
-    "forward", "rename", "release", "check_release",
+    "forward", "rename", "release", "check_release", "route_sms", "send_sms",
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import outcomes as o
-from bot.blocks import admin, approvals, pool, purchase, release, search
+from bot.blocks import admin, approvals, pool, purchase, release, search, sms
 from bot.replies import Reply
 
 __all__ = ["MESSAGES", "VIEWS", "render", "render_view"]
@@ -47,6 +47,12 @@ MESSAGES: dict[type[o.Outcome], Callable[[Any], Reply]] = {
     o.Named: pool.named,
     o.Forwarded: pool.forwarded,
     o.Adopted: pool.adopted,
+    o.SmsRouted: sms.sms_routed,
+    o.SmsUnrouted: sms.sms_unrouted,
+    o.SmsSent: sms.sms_sent,
+    o.SmsPost: sms.sms_post,
+    o.SmsRevealed: sms.sms_revealed,
+    o.SmsExpired: sms.sms_expired,
 }
 
 VIEWS: dict[type[o.Outcome], Callable[[Any], dict[str, Any]]] = {

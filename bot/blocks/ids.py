@@ -16,6 +16,7 @@ LIST_NEXT = "nb_list_next"
 LIST_PAGE = "nb_list_page"  # no longer rendered; kept so Next on pool pages already posted still works
 SEARCH_PREVIOUS = "nb_search_previous"
 SEARCH_NEXT = "nb_search_next"
+SMS_REVEAL = "nb_sms_reveal"  # View message on a private SMS post: the value is the SMS id
 
 SEARCH_MODAL = "nb_search_modal"
 DENY_MODAL = "nb_deny_modal"

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bot.errors import NotSupported
 from bot.models import Frozen, Hold, Money, NumberType, Offer, OwnedNumber, SearchQuery
+from bot.sms_models import SentSms, SmsWebhook, WebhookRequest
 
 __all__ = [
     "BaseProvider",
@@ -39,6 +40,9 @@ class Capabilities(Frozen):
     setup_cost: bool = True
     hold: bool = False  # Buy reserves the number at the provider until the quote expires
     simulated: bool = False  # nothing real happens (the sandbox): every message says so
+    sms_in: bool = False  # a number's inbound SMS can be sent to the bot's webhook
+    sms_out: bool = False  # a pool number can send an SMS
+    sms_manual: bool = False  # the deployment points the provider at the webhook (the bot shows the URL)
 
 
 class Order(Frozen):
@@ -69,6 +73,7 @@ class NumberProvider(Protocol):
     name: str
     label: str
     capabilities: Capabilities
+    sms_missing: str  # why SMS cannot be routed or sent for its numbers ("{label}" is filled in)
 
     @property
     def account(self) -> str:
@@ -111,6 +116,21 @@ class NumberProvider(Protocol):
 
     async def aclose(self) -> None:
         """Release resources the adapter owns (the shared HTTP client is not one)."""
+
+    @property
+    def webhook_signed(self) -> bool:
+        """True when the provider signs its webhooks and the bot checks the signature (no URL token)."""
+
+    async def route_sms(self, e164: str, url: str | None) -> str | None:
+        """Send the number's inbound SMS to `url` (None: stop), keeping its other settings; a note
+        for the user when something is left to do (only when capabilities.sms_in)."""
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        """Send `text` from the pool number to `destination` once (only when capabilities.sms_out)."""
+
+    def read_sms_webhook(self, request: WebhookRequest) -> SmsWebhook:
+        """The provider's inbound SMS webhook as models (its signature checked where it signs);
+        WebhookRefused when it is malformed or its signature does not match."""
 
 
 class BaseProvider:
@@ -156,6 +176,22 @@ class BaseProvider:
 
     async def get(self, e164: str) -> OwnedNumber | None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    #: Why the provider cannot route or send SMS, for the one-line refusal (adapters override).
+    sms_missing: ClassVar[str] = "the bot cannot route or send SMS for {label} numbers"
+
+    @property
+    def webhook_signed(self) -> bool:
+        return False
+
+    async def route_sms(self, e164: str, url: str | None) -> str | None:
+        raise NotSupported(self.label, self.sms_missing.format(label=self.label))
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        raise NotSupported(self.label, self.sms_missing.format(label=self.label))
+
+    def read_sms_webhook(self, request: WebhookRequest) -> SmsWebhook:
+        raise NotSupported(self.label, self.sms_missing.format(label=self.label))
 
     async def aclose(self) -> None:
         return None

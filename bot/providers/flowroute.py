@@ -51,6 +51,7 @@ from bot.providers.flowroute_jsonapi import (
     route_target,
     route_value,
 )
+from bot.providers.flowroute_sms import FlowrouteSms
 from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
 from bot.providers.settle import at_quoted_price, settle_buy, settle_forward
@@ -72,7 +73,7 @@ def route_alias(digits: str) -> str:
     return f"numberbot {digits}"
 
 
-class FlowrouteProvider(BasicAuthProvider):
+class FlowrouteProvider(FlowrouteSms, BasicAuthProvider):
     name: ClassVar[str] = "flowroute"
     label: ClassVar[str] = "Flowroute"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -86,6 +87,8 @@ class FlowrouteProvider(BasicAuthProvider):
         monthly_cost=True,
         setup_cost=True,
         hold=False,  # no reservations: a number is for sale until someone buys it
+        sms_in=True,  # the number's sms_callback (bot.providers.flowroute_sms)
+        sms_out=True,  # Messages v2.1
     )
 
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL

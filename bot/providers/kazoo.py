@@ -44,6 +44,7 @@ from bot.providers.kazoo_api import KazooApi, e164_of, reason, succeeded
 from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
 from bot.providers.money import parse_amount
 from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
+from bot.sms_models import SentSms
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -135,6 +136,10 @@ class KazooProvider(BaseProvider):
         monthly_cost=False,  # search carries no price; charges appear only as a 402 at purchase
         setup_cost=False,
         hold=False,
+        sms_out=True,  # crossbar's `PUT /v2/accounts/{account}/sms`
+    )
+    sms_missing: ClassVar[str] = (
+        "Kazoo's API has no inbound SMS webhook a number can be pointed at, so its SMS cannot be routed to Slack"
     )
 
     def __init__(
@@ -323,6 +328,23 @@ class KazooProvider(BaseProvider):
             return await settle_forward(self, e164, destination, action)
         if not succeeded(response):
             self._api.fail(response, f"forwarding {e164}")
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        """Crossbar's SMS API: the message is queued for the cluster's SMS carriers and its
+        document id answered (201); sent once, never repeated."""
+        action = f"sending an SMS from {e164}"
+        body = {"data": {"from": e164, "to": destination, "body": text}}
+        try:
+            response = await self._api.request(
+                "PUT", "/v2/accounts/{account}/sms", body=body, action=action, write=True
+            )
+        except OutcomeUnknown:
+            raise OutcomeUnknown(self.label, f"{action} got no answer; it may have been sent") from None
+        if not succeeded(response):
+            self._api.fail(response, action)
+        data = json_object(response).get("data")
+        sms_id = str(data.get("id") or "") if isinstance(data, Mapping) else ""
+        return SentSms(message_ids=(sms_id,) if sms_id else ())
 
     async def release(self, e164: str, progress: Progress) -> None:
         """Give the number back, then remove the bot's callflow for it. A number no longer on
