@@ -42,20 +42,20 @@ def webhook_url(public_url: str, provider: NumberProvider, team_id: str, e164: s
     return f"{public_url.rstrip('/')}/webhooks/{provider.name}/sms?{urlencode(query)}"
 
 
-def post_of(
-    queued: Queued, *, name: str | None, text: str | None, private: bool, expires_at: datetime | None
-) -> SmsPost:
-    """A received SMS as its channel shows it (no text when private)."""
+def post_of(queued: Queued, item: PoolItem | None, *, text: str | None, private: bool, reveal_seconds: int) -> SmsPost:
+    """A received SMS as its channel shows it: no text when private, and until when it can be viewed
+    (counted from when the bot got it, as its expiry in Redis is)."""
+    kept_until = (queued.arrived_at or queued.received_at) + timedelta(seconds=reveal_seconds)
     return SmsPost(
         sms_id=queued.id,
         e164=queued.to,
-        name=name,
+        name=item.name if item else None,
         sender=queued.sender,
         received_at=queued.received_at,
         provider=queued.provider,
         text=None if private else text,
         private=private,
-        expires_at=expires_at if private else None,
+        expires_at=kept_until if private else None,
     )
 
 
@@ -221,8 +221,7 @@ class SmsService:
         if queued is None:
             raise StaleAction("This message is no longer kept.")
         item = await self.pool.item(caller.team_id, queued.to)
-        expires = queued.received_at + timedelta(seconds=self.reveal_seconds)
-        post = post_of(queued, name=item.name if item else None, text=None, private=True, expires_at=expires)
+        post = post_of(queued, item, text=None, private=True, reveal_seconds=self.reveal_seconds)
         post = post.model_copy(update={"simulated": self.simulated, "expired": text is None})
         when = queued.received_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         fields = {"actor": caller.user_id, "action": "sms reveal", "number": queued.to, "provider": queued.provider}

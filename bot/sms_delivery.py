@@ -15,21 +15,19 @@ saying so (chat.update), so the channel never offers what can no longer be shown
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.models import PoolItem, new_id
+from bot.models import new_id
 from bot.notify import Notifier
-from bot.outcomes import SmsPost
 from bot.pool import PoolStore
 from bot.sms import post_of
-from bot.sms_models import Queued
 from bot.sms_store import Head, SmsStore
 from bot.store import STORAGE_ERRORS
 
@@ -109,10 +107,7 @@ class SmsDelivery:
         if queued is None:  # its details expired (it waited a week): nothing to show
             return await self.store.done(team_id, e164, sms_id, token=token, keep_text=False, posted=None)
         item = await self.pool.item(team_id, e164)
-        expires = queued.received_at + timedelta(seconds=self.reveal_seconds)
-        post = post_of(
-            queued, name=item.name if item else None, text=head.text, private=route.private, expires_at=expires
-        )
+        post = post_of(queued, item, text=head.text, private=route.private, reveal_seconds=self.reveal_seconds)
         post = post.model_copy(update={"simulated": self.simulated, "expired": route.private and head.text is None})
         try:
             ts = await self.notifier.post(route.channel, post)
@@ -135,10 +130,10 @@ class SmsDelivery:
             if text is not None:
                 continue  # the clock ran ahead of Redis: next sweep
             if queued is not None and queued.channel and queued.ts:
-                post = _expired_post(queued, await self.pool.item(team_id, queued.to), self.reveal_seconds)
-                updated += await self.notifier.update(
-                    queued.channel, queued.ts, post.model_copy(update={"simulated": self.simulated})
-                )
+                item = await self.pool.item(team_id, queued.to)
+                post = post_of(queued, item, text=None, private=True, reveal_seconds=self.reveal_seconds)
+                post = post.model_copy(update={"simulated": self.simulated, "expired": True})
+                updated += await self.notifier.update(queued.channel, queued.ts, post)
             await self.store.forget_expired(team_id, sms_id)
         return updated
 
@@ -148,8 +143,10 @@ class SmsDelivery:
                 await self.drain(team_id, e164)
             await self.expire_buttons(team_id)
 
-    async def run_forever(self) -> None:
-        while True:
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Sweep every `interval` until `stop` is set (an Event, not a cancellation: a cancellation
+        that lands inside a Redis client call can be swallowed there and never end the loop)."""
+        while not stop.is_set():
             try:
                 await self.run_once()
             except STORAGE_ERRORS:
@@ -158,14 +155,8 @@ class SmsDelivery:
                 log.warning("sms delivery: slack unreachable; retrying")
             except Exception:
                 log.exception("sms delivery round failed")
-            await asyncio.sleep(self.interval)
-
-
-def _expired_post(queued: Queued, item: PoolItem | None, reveal_seconds: int) -> SmsPost:
-    expires = queued.received_at + timedelta(seconds=reveal_seconds)
-    return post_of(queued, name=item.name if item else None, text=None, private=True, expires_at=expires).model_copy(
-        update={"expired": True}
-    )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
 
 
 def _wait(exc: SlackApiError) -> float:

@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import new_id
@@ -113,6 +114,7 @@ class SmsInbox:
             sender=message.sender,
             to=e164,
             received_at=message.received_at,
+            arrived_at=datetime.fromtimestamp(self.clock(), UTC),
         )
         for _ in range(3):
             text_ms = self.reveal_seconds * 1000 if route.private else RETENTION_MS

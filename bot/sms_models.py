@@ -108,6 +108,7 @@ class Queued(Frozen):
     message_id: str
     sender: str
     to: str
-    received_at: datetime
+    received_at: datetime  # as the provider says
+    arrived_at: datetime | None = None  # when the bot got it: its text's expiry counts from here
     channel: str | None = None  # where it was posted, and its message ts, once posted
     ts: str | None = None

@@ -28,6 +28,7 @@ __all__ = ["MAX_BODY", "add_routes"]
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+STOP_SECONDS = 5.0  # how long shutting down waits for a sweep round under way
 _HEADERS = ("aeg-event-type",)  # the only headers a provider's parser may look at
 
 
@@ -40,8 +41,9 @@ def add_routes(app: web.Application, services: Services) -> None:
             return web.json_response({"error": "shutting down"}, status=503)
         body = await request.content.read(MAX_BODY + 1)
         try:
-            if len(body) > MAX_BODY:
-                await services.sms_store.count_refusal(provider, "too-large")
+            if len(body) > MAX_BODY:  # counted under a provider the bot has, never a name from the URL
+                known = provider if provider in services.providers else "unknown"
+                await services.sms_store.count_refusal(known, "too-large")
                 return web.json_response({"error": "too-large"}, status=413)
             hook = WebhookRequest(
                 query=dict(request.query),
@@ -63,10 +65,14 @@ def add_routes(app: web.Application, services: Services) -> None:
 
 def _sweeping(services: Services) -> Callable[[web.Application], AsyncIterator[None]]:
     async def sweep(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(services.sms_delivery.run_forever(), name="sms-sweep")
+        stop = asyncio.Event()
+        task = asyncio.create_task(services.sms_delivery.run_forever(stop), name="sms-sweep")
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()  # the round under way finishes (or, stuck, is cancelled after STOP_SECONDS)
+        done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, 1)
 
     return sweep

@@ -21,6 +21,10 @@ callflow the bot did not make that does more than forward is left alone.
 
 Money: search carries no price (unknown, never 0); charges are service-plan numbers without a
 currency, read as USD.
+
+Text messages: a test SMS is crossbar's ``PUT …/sms`` (``from``, ``to``, ``body`` of 1–700
+characters), queued by Kazoo for the cluster's SMS carriers. Inbound SMS cannot be routed: crossbar
+offers no webhook a number's SMS could be pointed at (its webhooks fire on calls and documents).
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ voice callback.
 Search ``features`` takes only the combinations Vonage's reference lists, in its order
 (``SMS``, ``VOICE``, ``SMS,VOICE``, ``MMS``, ``SMS,MMS``, ``VOICE,MMS``, ``SMS,MMS,VOICE``).
 
+Text messages (routing SMS through ``moHttpUrl``, the SMS API, signed webhooks) are the
+``VonageSms`` half in bot.providers.vonage_sms; they reuse this module's update form.
+
 Money: ``cost`` is the monthly rental as a decimal string in the account's currency. Vonage
 documents it "in Euros" (API accounts are kept in EUR) and the API never says otherwise, so
 it is read as EUR. Vonage gives no setup cost: it is unknown (None), never 0.

@@ -212,3 +212,25 @@ async def test_no_message_text_reaches_a_log_line(
         line = record.getMessage() + repr(record.__dict__) + (record.exc_text or "")
         assert "SECRET-BODY" not in line
         assert routed["token"] not in line, "nor the webhook's token"
+
+
+async def test_an_oversized_webhook_is_refused_without_being_read_further(
+    bot: BotUnderTest, slack: SlackStub, redis: Redis, routed: dict[str, str]
+) -> None:
+    huge = sandbox_sms(NUMBER, "x" * 70_000)
+    assert (await deliver(bot, "sandbox", routed, json_body=huge)).status == 413
+    assert (await deliver(bot, "made-up", routed, json_body=huge)).status == 413
+    assert posts(slack) == []
+    assert await SmsStore(redis).refusals() == {"sandbox:too-large": 1, "unknown:too-large": 1}
+
+
+async def test_every_process_sweeps_its_queues_without_being_asked(
+    bot: BotUnderTest, slack: SlackStub, routed: dict[str, str]
+) -> None:
+    """The sweep runs beside the web app (started and stopped with it): what waits is posted
+    once it is due, with no webhook and no call to the delivery."""
+    slack.rate_limit("chat.postMessage", 1)
+    await deliver(bot, "sandbox", routed, json_body=sandbox_sms(NUMBER, "waited", message_id="w1"))
+    slack.rate_limit("chat.postMessage", None)
+    await slack.wait_for(lambda calls: bool(posts(slack)), timeout=6)
+    assert [p.text.rsplit(": ", 1)[1] for p in posts(slack)] == ["waited"]
