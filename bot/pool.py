@@ -25,7 +25,7 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore", "pooled"]
+__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore", "allowed_or_refused", "pooled"]
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,19 @@ async def pooled(store: PoolStore, caller: Caller, e164: str) -> PoolItem:
     if item is None:
         raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
     return item
+
+
+async def allowed_or_refused(
+    audit: AuditLog, caller: Caller, fields: dict[str, str], destination: str, countries: Collection[str]
+) -> str:
+    """`destination` as E.164 when the toll-fraud rules and FORWARD_COUNTRIES allow it (checked
+    before any provider is asked: forwards and test SMS alike); else the refusal, audited."""
+    try:
+        return allowed_destination(destination, countries=countries)
+    except DestinationRefused as exc:
+        detail = f"to {destination}: {exc.user_message}"
+        await audit.record(caller.team_id, entry_fields(**fields, outcome="refused", detail=detail))
+        raise
 
 
 class PoolService:
@@ -198,12 +211,7 @@ class PoolService:
     async def forward(self, caller: Caller, e164: str, destination: str) -> Forwarded:
         item = await self._pooled(caller, e164)
         audit = {"actor": caller.user_id, "action": "forward", "number": e164, "provider": item.entry.provider}
-        try:  # before any provider is asked: toll fraud and FORWARD_COUNTRIES
-            destination = allowed_destination(destination, countries=self.forward_countries)
-        except DestinationRefused as exc:
-            detail = f"to {destination}: {exc.user_message}"
-            await self.audit.record(caller.team_id, entry_fields(**audit, outcome="refused", detail=detail))
-            raise
+        destination = await allowed_or_refused(self.audit, caller, audit, destination, self.forward_countries)
         provider = self.providers.require(item.entry.provider)
         if not provider.capabilities.forward:
             raise NotSupported(provider.label, f"{provider.label} numbers have no call forwarding the bot can set")

@@ -17,11 +17,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from bot.audit import AuditLog, entry_fields
-from bot.errors import BotError, DestinationRefused, NotFound, NotSupported, StaleAction
+from bot.errors import BotError, NotFound, NotSupported, StaleAction
 from bot.models import Caller, PoolItem
 from bot.outcomes import SmsExpired, SmsPost, SmsRevealed, SmsRouted, SmsSent, SmsUnrouted
-from bot.phone import allowed_destination
-from bot.pool import PoolStore, pooled
+from bot.pool import PoolStore, allowed_or_refused, pooled
 from bot.providers.base import NumberProvider
 from bot.providers.registry import ProviderSet
 from bot.slack_channels import Channels
@@ -182,12 +181,7 @@ class SmsService:
     async def send(self, caller: Caller, e164: str, destination: str, text: str) -> SmsSent:
         item = await self._pooled(caller, e164)
         audit = {"actor": caller.user_id, "action": "sms", "number": e164, "provider": item.entry.provider}
-        try:  # before any provider is asked: the destination rules of forward
-            destination = allowed_destination(destination, countries=self.forward_countries)
-        except DestinationRefused as exc:
-            detail = f"to {destination}: {exc.user_message}"
-            await self.audit.record(caller.team_id, entry_fields(**audit, outcome="refused", detail=detail))
-            raise
+        destination = await allowed_or_refused(self.audit, caller, audit, destination, self.forward_countries)
         provider = self.providers.require(item.entry.provider)
         if not provider.capabilities.sms_out:
             raise NotSupported(provider.label, provider.sms_missing.format(label=provider.label))

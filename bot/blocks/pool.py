@@ -111,7 +111,8 @@ def info_view(outcome: NumberInfo) -> Reply:
         extra.append(f"⚠️ {entry.e164} is no longer on the {entry.provider} account.")
     if row.item.releasing:
         extra.append("⏳ A release is in progress.")
-    extra.append(_sms_text(row.item.sms) if row.item.sms is not None else "SMS: not posted anywhere (`/number sms-to`)")
+    if row.item.sms is not None:
+        extra.append(_sms_text(row.item.sms))
     if outcome.note:
         extra.append(escape(outcome.note))
     if entry.provider in simulated:

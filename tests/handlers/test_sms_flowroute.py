@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -16,15 +15,14 @@ from bot.console.slack_stub import SlackStub
 from bot.providers.flowroute import FlowrouteProvider
 from tests.conftest import BotFactory
 from tests.handlers.conftest import routed
+from tests.handlers.test_flowroute_flow import authorised
 from tests.providers.contract import Listing
 from tests.providers.flowroute_wire import (
     ACCESS_KEY,
     BASE_URL,
-    JSON_API,
     SECRET_KEY,
     FlowrouteAccount,
     FlowrouteWire,
-    basic_auth,
     json_of,
     seattle,
 )
@@ -32,11 +30,6 @@ from tests.slack import TEAM, BotUnderTest
 from tests.webhooks import PUBLIC_URL, SMS_CHANNEL, deliver, posts, route_number, route_of, sms_bot
 
 NUMBER = seattle(123)
-
-
-def authorised(request: httpx.Request) -> None:
-    assert request.headers["authorization"] == basic_auth()
-    assert request.headers["accept"] == JSON_API
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -15,17 +14,13 @@ from bot.console.slack_stub import SlackStub
 from bot.providers.kazoo import KazooProvider
 from tests.conftest import BotFactory
 from tests.handlers.conftest import routed
+from tests.handlers.test_kazoo_flow import authorised
 from tests.providers.contract import Account, Listing
-from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, TOKEN, KazooWire, json_of
+from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, KazooWire, json_of
 from tests.slack import TEAM, BotUnderTest
 from tests.webhooks import SMS_CHANNEL, route_of, sms_bot
 
 NUMBER = "+14155550123"
-
-
-def authorised(request: httpx.Request) -> None:
-    if request.url.path != "/v2/api_auth":
-        assert request.headers["x-auth-token"] == TOKEN
 
 
 @pytest.fixture
