@@ -10,6 +10,7 @@ never with a message's text.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable, Collection
@@ -128,7 +129,8 @@ class SmsService:
         try:
             note = await provider.route_sms(e164, url)
         except BotError as exc:
-            await self._swap(caller.team_id, e164, old, expected=route.model_dump_json())  # as it was
+            with contextlib.suppress(BotError):  # as it was, unless someone changed it meanwhile
+                await self._swap(caller.team_id, e164, old, expected=route.model_dump_json())
             await self.audit.record(
                 caller.team_id, entry_fields(**audit, outcome="failed", detail=f"{where}: {exc.user_message}")
             )
