@@ -16,6 +16,7 @@ __all__ = [
     "MAX_AUDIT",
     "MAX_LIMIT",
     "MAX_NAME",
+    "MAX_SMS",
     "USAGE",
     "Adopt",
     "Amount",
@@ -36,11 +37,14 @@ __all__ = [
     "Revoke",
     "Roles",
     "Search",
+    "SendSms",
+    "SmsTo",
 ]
 
 MAX_LIMIT = 20
 MAX_AUDIT = 50
 MAX_NAME = 60
+MAX_SMS = 640  # characters of a test SMS (four or five parts)
 
 USAGE: dict[str, str] = {
     "help": "/number help",
@@ -70,6 +74,10 @@ USAGE: dict[str, str] = {
         "/number cnam <NUMBER> [<NAME> | off | lookup on|off] — a name is at most 15 letters, digits, "
         "spaces and - _ . , @ + & ' / \", e.g. /number cnam +12065550123 ACME SUPPORT"
     ),
+    "sms-to": (
+        "/number sms-to <NUMBER> <#channel|off> [--private] — e.g. /number sms-to +442079460123 #ops-sms --private"
+    ),
+    "sms": "/number sms <NUMBER> <DESTINATION> <text…> — e.g. /number sms +442079460123 +447400123456 hello",
 }
 
 
@@ -224,3 +232,23 @@ class CallerId(Command):
     caller_name: str | None = None
     off: bool = False
     lookup: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsTo(Command):
+    """Post every SMS the number receives into `channel` (None: stop); `private`: sender and time only."""
+
+    name = "sms-to"
+    e164: str
+    channel: str | None
+    private: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendSms(Command):
+    """A test SMS from a pool number; `text` is what the user meant (Slack's escaping undone)."""
+
+    name = "sms"
+    e164: str
+    destination: str
+    text: str

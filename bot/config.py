@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     # Forwarding: destination countries (ISO 3166 alpha-2); empty = any country
     forward_countries: CommaList = ()
 
+    # Text messages: the base URL providers call (POST /webhooks/<provider>/sms), Vonage's
+    # signature secret (signed webhooks), how long a private SMS can be revealed
+    public_url: str | None = None
+    vonage_signature_secret: SecretStr | None = None
+    sms_reveal_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+
     @field_validator(
         "slack_bot_token",
         "slack_signing_secret",
@@ -139,6 +145,7 @@ class Settings(BaseSettings):
         "flowroute_access_key",
         "flowroute_secret_key",
         "kazoo_api_key",
+        "vonage_signature_secret",
     )
     @classmethod
     def _not_blank(cls, value: str | SecretStr | None) -> str | SecretStr | None:
@@ -199,6 +206,15 @@ class Settings(BaseSettings):
     @classmethod
     def _base_urls(cls, value: str | None) -> str | None:
         return _provider_url(value or None)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """Webhook tokens travel in these URLs: https unless the host is loopback."""
+        try:
+            return _provider_url(value or None)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (the base URL providers send SMS webhooks to)") from None
 
     @field_validator("default_currency")
     @classmethod
@@ -316,6 +332,7 @@ class Settings(BaseSettings):
             self.azure_communication_connection_string,
             self.flowroute_secret_key,
             self.kazoo_api_key,
+            self.vonage_signature_secret,
         ]
         found = [v.get_secret_value() for v in values if v is not None]
         pairs = [(self.vonage_api_key, self.vonage_api_secret), (self.flowroute_access_key, self.flowroute_secret_key)]

@@ -18,6 +18,7 @@ from bot.outcomes import Outcome
 from bot.pool import PoolService
 from bot.releases import ReleaseService
 from bot.search import SearchService
+from bot.sms import SmsService
 
 __all__ = ["Dispatcher", "Step"]
 
@@ -40,12 +41,14 @@ class Dispatcher:
         releases: ReleaseService,
         admin: AdminService,
         emergency: EmergencyService,
+        sms: SmsService,
     ) -> None:
         self.search = search
         self.pool = pool
         self.releases = releases
         self.admin = admin
         self.emergency = emergency  # e911, cnam, and `info` with their details
+        self.sms = sms
 
     async def run(self, caller: Caller, command: commands.Command) -> Step:
         pool, admin = self.pool, self.admin
@@ -88,4 +91,8 @@ class Dispatcher:
                 return Step(later=lambda: self.emergency.e911(caller, command))
             case commands.CallerId():
                 return Step(later=lambda: self.emergency.caller_id(caller, command))
+            case commands.SmsTo(e164=e164, channel=channel, private=private):
+                return Step(later=lambda: self.sms.route(caller, e164, channel, private=private))
+            case commands.SendSms(e164=e164, destination=destination, text=text):
+                return Step(later=lambda: self.sms.send(caller, e164, destination, text))
         raise AssertionError(f"no handler for {command!r}")  # pragma: no cover

@@ -14,6 +14,7 @@ from bot.commands import (
     MAX_AUDIT,
     MAX_LIMIT,
     MAX_NAME,
+    MAX_SMS,
     USAGE,
     Adopt,
     Amount,
@@ -34,11 +35,14 @@ from bot.commands import (
     Revoke,
     Roles,
     Search,
+    SendSms,
+    SmsTo,
 )
 from bot.errors import InputError
 from bot.models import Feature, NumberType, Role, SearchQuery
 from bot.mrkdwn import escape, quoted
 from bot.phone import normalise_country, parse_destination, parse_number
+from bot.sms_text import plain
 
 __all__ = ["parse"]
 
@@ -47,6 +51,7 @@ __all__ = ["parse"]
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _RAW_USER = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
 _AMOUNT = re.compile(r"^(\d{1,9}(?:\.\d{1,4})?)([A-Za-z]{3})?$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 
 
 def _fail(sub: str, why: str | None = None) -> InputError:
@@ -317,6 +322,41 @@ def _cnam(tokens: list[str]) -> CallerId:
         raise _fail(sub, _why(exc)) from None
 
 
+def _sms_to(tokens: list[str]) -> SmsTo:
+    sub = "sms-to"
+    private = any(t.lower() == "--private" for t in tokens)
+    positional, _ = _split_flags(sub, [t for t in tokens if t.lower() != "--private"], ())
+    if len(positional) != 2:
+        raise _fail(sub, "Give a number and a channel (or off)")
+    e164 = _number(sub, positional[0])
+    if _is_off(positional[1]):
+        if private:
+            raise _fail(sub, "--private goes with a channel")
+        return SmsTo(e164=e164, channel=None)
+    match = _CHANNEL.match(positional[1])
+    if match is None:
+        raise _fail(sub, f"{quoted(positional[1])} is not a channel: pick it with # so Slack links it")
+    return SmsTo(e164=e164, channel=match.group(1) or match.group(2), private=private)
+
+
+def _send_sms(text: str) -> SendSms:
+    """`sms <NUMBER> <DESTINATION> <text…>`: the text keeps its own spacing and line breaks."""
+    sub = "sms"
+    parts = text.strip().split(None, 3)
+    if len(parts) < 4 or not parts[3].strip():
+        raise _fail(sub, "Give a number, a destination and the text")
+    e164 = _number(sub, parts[1])
+    destination = parse_destination(parts[2])
+    if destination is None:
+        raise _fail(sub, f"{quoted(parts[2])} is not a valid destination number (+CC…)")
+    if destination == e164:
+        raise _fail(sub, "A number cannot text itself")
+    message = plain(parts[3]).strip()
+    if len(message) > MAX_SMS:
+        raise _fail(sub, f"A test SMS is at most {MAX_SMS} characters")
+    return SendSms(e164=e164, destination=destination, text=message)
+
+
 def parse(text: str, providers: Collection[str]) -> Command:
     """Parse the text after `/number`. `providers` are the enabled provider names."""
     tokens = text.split()
@@ -356,4 +396,8 @@ def parse(text: str, providers: Collection[str]) -> Command:
             return _e911(rest)
         case "cnam":
             return _cnam(rest)
+        case "sms-to":
+            return _sms_to(rest)
+        case "sms":
+            return _send_sms(text)
     raise InputError(f"Unknown subcommand {quoted(tokens[0])}. Try /number help")

@@ -44,8 +44,21 @@ __all__ = [
     "sandbox_owned",
     "search",
     "searching",
+    "sms_body",
+    "sms_expiring",
+    "sms_lease",
+    "sms_meta",
+    "sms_parts",
+    "sms_pending",
+    "sms_queue",
+    "sms_retry",
+    "sms_routes",
+    "sms_seen",
+    "sms_sent",
+    "sms_teams",
     "spend",
     "teams",
+    "webhook_refusals",
 ]
 
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -215,3 +228,76 @@ def sandbox_cnam() -> str:
 def provider_cache(provider: str, name: str) -> str:
     """Provider-wide shared state (e.g. an auth token shared by every process)."""
     return f"nb:{{provider:{_safe(provider)}}}:{_safe(name)}"
+
+
+# -- text messages: one team's SMS keys share its hash tag, so receiving (route, pool, dedupe,
+# queue, body) and each delivery step are single Lua scripts in the team's slot.
+
+
+def _digits(e164: str) -> str:
+    return _safe(e164.removeprefix("+"))
+
+
+def sms_routes(team_id: str) -> str:
+    """Pool number → where its SMS go (JSON: provider, channel, private, token, by, at)."""
+    return f"{_team(team_id)}:sms:routes"
+
+
+def sms_queue(team_id: str, e164: str) -> str:
+    """One number's received SMS waiting to be posted, oldest first (ids only, no text)."""
+    return f"{_team(team_id)}:sms:queue:{_digits(e164)}"
+
+
+def sms_pending(team_id: str) -> str:
+    """The numbers whose queue is not empty: what a drainer looks at."""
+    return f"{_team(team_id)}:sms:pending"
+
+
+def sms_seen(team_id: str) -> str:
+    """Provider message ids already received (scored by when), so a retried webhook posts nothing."""
+    return f"{_team(team_id)}:sms:seen"
+
+
+def sms_body(team_id: str, sms_id: str) -> str:
+    """An SMS's text, with its expiry (SMS_REVEAL_TTL_SECONDS when the routing is private)."""
+    return f"{_team(team_id)}:sms:body:{_safe(sms_id)}"
+
+
+def sms_meta(team_id: str, sms_id: str) -> str:
+    """An SMS without its text (sender, number, time, where it was posted), for its button."""
+    return f"{_team(team_id)}:sms:meta:{_safe(sms_id)}"
+
+
+def sms_parts(team_id: str, ref: str) -> str:
+    """The parts of one long SMS received so far (part number → text), until all are in."""
+    return f"{_team(team_id)}:sms:parts:{_safe(ref)}"
+
+
+def sms_lease(team_id: str, e164: str) -> str:
+    """Who posts a number's queue now (one process at a time keeps the order)."""
+    return f"{_team(team_id)}:sms:lease:{_digits(e164)}"
+
+
+def sms_retry(team_id: str) -> str:
+    """Number → when (ms) its queue may be tried again (Slack down or rate limiting)."""
+    return f"{_team(team_id)}:sms:retry"
+
+
+def sms_expiring(team_id: str) -> str:
+    """Private SMS posted with a View message button, scored by when their text expires (ms)."""
+    return f"{_team(team_id)}:sms:expiring"
+
+
+def sms_sent(team_id: str, hour: str) -> str:
+    """Test SMS sent in one hour (a limit against running up a bill)."""
+    return f"{_team(team_id)}:sms:sent:{_safe(hour)}"
+
+
+def sms_teams() -> str:
+    """Every team that ever routed a number's SMS: the drainers' index."""
+    return "nb:{smsteams}"
+
+
+def webhook_refusals() -> str:
+    """Webhooks refused, counted by `provider:reason` (for metrics)."""
+    return "nb:{webhooks}:refused"

@@ -41,6 +41,7 @@ __all__ = [
     "RateTable",
     "Role",
     "SearchQuery",
+    "SmsRouting",
     "Spend",
     "SpendHistory",
     "format_costs",
@@ -290,6 +291,15 @@ class PoolEntry(Frozen):
     op_id: str | None = None
 
 
+class SmsRouting(BaseModel):
+    """Where a pool number's SMS are posted, as `list` and `info` show it (the stored route has more)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    channel: str
+    private: bool = False
+
+
 class PoolItem(Frozen):
     """A pool number with what the bot keeps beside it."""
 
@@ -297,6 +307,7 @@ class PoolItem(Frozen):
     name: str | None = None
     forward_to: str | None = None
     releasing: bool = False
+    sms: SmsRouting | None = None
 
 
 class ApprovalRef(Frozen):

@@ -18,6 +18,7 @@ from bot.models import (
     E911Status,
     Frozen,
     IdleNumber,
+    Money,
     Offer,
     OwnedNumber,
     PoolItem,
@@ -73,6 +74,12 @@ __all__ = [
     "SearchResults",
     "Searching",
     "Sheet",
+    "SmsExpired",
+    "SmsPost",
+    "SmsRevealed",
+    "SmsRouted",
+    "SmsSent",
+    "SmsUnrouted",
     "Spend",
 ]
 
@@ -426,3 +433,64 @@ class CallerIdAnswer(Outcome):
     status: CallerName
     change: Literal["shown", "set", "removed", "lookup"] = "shown"
     lookup: bool = False  # the provider can switch inbound caller-name lookup
+
+
+# -- text messages --------------------------------------------------------------------
+
+
+class SmsRouted(Outcome):
+    """A number's SMS now go to `channel`; `setup` is what the deployment must still do (Azure)."""
+
+    e164: str
+    provider: str
+    channel: str
+    private: bool
+    reveal_seconds: int
+    notes: tuple[str, ...] = ()
+    setup: str | None = None
+    webhook_url: str | None = None  # shown to the buyer alone, to configure where the provider cannot be told
+
+
+class SmsUnrouted(Outcome):
+    e164: str
+    provider: str
+    was: str | None  # the channel it went to; None: it was not routed
+    notes: tuple[str, ...] = ()
+
+
+class SmsSent(Outcome):
+    e164: str
+    destination: str
+    provider: str
+    message_ids: tuple[str, ...]
+    price: Money | None = None
+    characters: int
+
+
+class SmsPost(Outcome):
+    """A received SMS as posted in its channel: with its text, or (private) with View message."""
+
+    sms_id: str
+    e164: str
+    name: str | None = None
+    sender: str
+    received_at: datetime
+    provider: str
+    text: str | None = None  # None: private (or its text is gone)
+    private: bool = False
+    expires_at: datetime | None = None  # when a private text stops being revealable
+    expired: bool = False
+
+
+class SmsRevealed(Outcome):
+    """A private SMS's text, shown to the one who clicked View message."""
+
+    post: SmsPost
+    text: str
+    code: str | None = None
+
+
+class SmsExpired(Outcome):
+    """View message after the text was dropped: the post again, saying it expired."""
+
+    post: SmsPost

@@ -19,7 +19,7 @@ from bot import keys
 from bot.accounts import AccountCache, Snapshot
 from bot.audit import AuditLog, entry_fields
 from bot.errors import BotError, DestinationRefused, NotFound, NotSupported, StaleAction
-from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, utcnow
+from bot.models import Caller, OwnedNumber, PoolEntry, PoolItem, SmsRouting, utcnow
 from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
 from bot.phone import allowed_destination
 from bot.providers.registry import ProviderSet
@@ -28,7 +28,7 @@ from bot.store import STORAGE_ERRORS
 if TYPE_CHECKING:
     from bot.store import RedisClient
 
-__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore"]
+__all__ = ["READ_TIMEOUT", "PoolService", "PoolStore", "allowed_or_refused", "pooled"]
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +55,15 @@ class PoolStore:
             pipe.hgetall(keys.names(team_id))
             pipe.hgetall(keys.forwards(team_id))
             pipe.hgetall(keys.releasing(team_id))
-            pool, names, forwards, releasing = await pipe.execute()
+            pipe.hgetall(keys.sms_routes(team_id))
+            pool, names, forwards, releasing, sms = await pipe.execute()
         items = [
             PoolItem(
                 entry=PoolEntry.model_validate_json(raw),
                 name=names.get(e164),
                 forward_to=forwards.get(e164),
                 releasing=e164 in releasing,
+                sms=SmsRouting.model_validate_json(sms[e164]) if e164 in sms else None,
             )
             for e164, raw in pool.items()
         ]
@@ -84,13 +86,15 @@ class PoolStore:
             pipe.hmget(keys.names(team_id), shown)
             pipe.hmget(keys.forwards(team_id), shown)
             pipe.hmget(keys.releasing(team_id), shown)
-            names, forwards, releasing = await pipe.execute()
+            pipe.hmget(keys.sms_routes(team_id), shown)
+            names, forwards, releasing, sms = await pipe.execute()
         items = [
             PoolItem(
                 entry=PoolEntry.model_validate_json(pool[e164]),
                 name=names[i],
                 forward_to=forwards[i],
                 releasing=releasing[i] is not None,
+                sms=SmsRouting.model_validate_json(sms[i]) if sms[i] else None,
             )
             for i, e164 in enumerate(shown)
         ]
@@ -102,10 +106,14 @@ class PoolStore:
             pipe.hget(keys.names(team_id), e164)
             pipe.hget(keys.forwards(team_id), e164)
             pipe.hexists(keys.releasing(team_id), e164)
-            raw, name, forward, releasing = await pipe.execute()
+            pipe.hget(keys.sms_routes(team_id), e164)
+            raw, name, forward, releasing, sms = await pipe.execute()
         if raw is None:
             return None
-        return PoolItem(entry=PoolEntry.model_validate_json(raw), name=name, forward_to=forward, releasing=releasing)
+        routing = SmsRouting.model_validate_json(sms) if sms else None
+        return PoolItem(
+            entry=PoolEntry.model_validate_json(raw), name=name, forward_to=forward, releasing=releasing, sms=routing
+        )
 
     async def set_name(self, team_id: str, e164: str, name: str) -> bool:
         return bool(await self._set_if_pooled(keys=[keys.pool(team_id), keys.names(team_id)], args=[e164, name]))
@@ -118,6 +126,27 @@ class PoolStore:
     async def adopt(self, team_id: str, entry: PoolEntry) -> bool:
         """Add a number the account already owns; False when it is already in the pool."""
         return bool(await self.redis.hsetnx(keys.pool(team_id), entry.e164, entry.model_dump_json()))
+
+
+async def pooled(store: PoolStore, caller: Caller, e164: str) -> PoolItem:
+    """The caller's team's pool number, or NotFound saying how it gets into the pool."""
+    item = await store.item(caller.team_id, e164)
+    if item is None:
+        raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
+    return item
+
+
+async def allowed_or_refused(
+    audit: AuditLog, caller: Caller, fields: dict[str, str], destination: str, countries: Collection[str]
+) -> str:
+    """`destination` as E.164 when the toll-fraud rules and FORWARD_COUNTRIES allow it (checked
+    before any provider is asked: forwards and test SMS alike); else the refusal, audited."""
+    try:
+        return allowed_destination(destination, countries=countries)
+    except DestinationRefused as exc:
+        detail = f"to {destination}: {exc.user_message}"
+        await audit.record(caller.team_id, entry_fields(**fields, outcome="refused", detail=detail))
+        raise
 
 
 class PoolService:
@@ -144,10 +173,7 @@ class PoolService:
         return self.providers.simulated_names
 
     async def _pooled(self, caller: Caller, e164: str) -> PoolItem:
-        item = await self.pool.item(caller.team_id, e164)
-        if item is None:
-            raise NotFound(f"{e164} is not in the pool. `/number list` shows the pool; admins can `/number adopt` it.")
-        return item
+        return await pooled(self.pool, caller, e164)
 
     async def _account(self, name: str, numbers: list[str]) -> Snapshot | str:
         """What the provider's account says of `numbers` (a recent snapshot, else asked now),
@@ -243,12 +269,7 @@ class PoolService:
     async def forward(self, caller: Caller, e164: str, destination: str) -> Forwarded:
         item = await self._pooled(caller, e164)
         audit = {"actor": caller.user_id, "action": "forward", "number": e164, "provider": item.entry.provider}
-        try:  # before any provider is asked: toll fraud and FORWARD_COUNTRIES
-            destination = allowed_destination(destination, countries=self.forward_countries)
-        except DestinationRefused as exc:
-            detail = f"to {destination}: {exc.user_message}"
-            await self.audit.record(caller.team_id, entry_fields(**audit, outcome="refused", detail=detail))
-            raise
+        destination = await allowed_or_refused(self.audit, caller, audit, destination, self.forward_countries)
         provider = self.providers.require(item.entry.provider)
         if not provider.capabilities.forward:
             raise NotSupported(provider.label, f"{provider.label} numbers have no call forwarding the bot can set")

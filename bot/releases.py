@@ -189,6 +189,7 @@ class ReleaseService:
                     (keys.names(team), op.e164),
                     (keys.forwards(team), op.e164),
                     (keys.releasing(team), op.e164),
+                    (keys.sms_routes(team), op.e164),  # its SMS stop with it (queued ones are dropped)
                 ],
                 audit=entry_fields(
                     actor=op.user_id, action="release", number=op.e164, provider=op.provider, outcome="released"

@@ -30,6 +30,7 @@ from bot import metrics, store
 from bot.lifecycle import Lifecycle
 from bot.providers.http import create_http_client
 from bot.services import Services, build_services, slack_client
+from bot.webhooks import add_routes as add_webhook_routes
 from handlers import acked, register_handlers
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) ->
         app.router.add_post("/slack/events", events)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", scrape)
+    add_webhook_routes(app, services)  # POST /webhooks/<provider>/sms, and the SMS drainer
     return app
 
 

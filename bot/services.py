@@ -41,6 +41,11 @@ from bot.reconciler import Reconciler
 from bot.releases import IntentStore, ReleaseService
 from bot.report import ReportService
 from bot.search import SearchService, SearchStore
+from bot.slack_channels import Channels
+from bot.sms import SmsService
+from bot.sms_delivery import SmsDelivery, quiet_client
+from bot.sms_inbox import SmsInbox
+from bot.sms_store import SmsStore
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -78,6 +83,10 @@ class Services:
     home: HomeService
     home_actions: HomeActions
     reports: ReportService
+    sms: SmsService
+    sms_store: SmsStore
+    sms_inbox: SmsInbox
+    sms_delivery: SmsDelivery
 
     async def aclose(self) -> None:
         await self.reports.stop()
@@ -161,6 +170,18 @@ def build_services(
         accounts=accounts,
     )
     requests = ApprovalStore(redis)
+    sms_store = SmsStore(redis)
+    reveal = settings.sms_reveal_ttl_seconds
+    sms = SmsService(
+        providers=enabled,
+        pool=pool_store,
+        store=sms_store,
+        audit=audit,
+        channels=Channels(slack),
+        public_url=settings.public_url,
+        reveal_seconds=reveal,
+        forward_countries=settings.forward_countries,
+    )
     approvals = ApprovalService(
         approvals=requests,
         purchases=purchases,
@@ -211,7 +232,7 @@ def build_services(
         approvals=approvals,
         releases=releases,
         admin=admin,
-        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin, emergency=emergency),
+        dispatcher=Dispatcher(search=search, pool=pool, releases=releases, admin=admin, emergency=emergency, sms=sms),
         notifier=notifier,
         lifecycle=lifecycle,
         reconciler=Reconciler(
@@ -224,4 +245,14 @@ def build_services(
             approvals=approvals, requests=requests, releases=releases, pool=pool, notifier=notifier
         ),
         reports=reports,
+        sms=sms,
+        sms_store=sms_store,
+        sms_inbox=SmsInbox(providers=enabled, store=sms_store, reveal_seconds=reveal),
+        sms_delivery=SmsDelivery(
+            store=sms_store,
+            pool=pool_store,
+            notifier=Notifier(quiet_client(slack)),
+            reveal_seconds=reveal,
+            simulated=enabled.simulated_names,
+        ),
     )

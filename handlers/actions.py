@@ -57,6 +57,7 @@ CLICKS: dict[str, Work] = {
     ids.LIST_PAGE: _page,
     ids.SEARCH_PREVIOUS: lambda svc, caller, value, _: svc.search.page(caller, value),
     ids.SEARCH_NEXT: lambda svc, caller, value, _: svc.search.page(caller, value),
+    ids.SMS_REVEAL: lambda svc, caller, value, _: svc.sms.reveal(caller, value),
 }
 
 

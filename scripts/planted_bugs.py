@@ -77,6 +77,9 @@ _RESUME = (
     '            except BotError as exc:\n                log.warning("lapsed purchase still unresolved"'
 )
 
+_SMS_INBOUND = "tests/handlers/test_sms_inbound.py"
+_SMS_PRIVATE = "tests/handlers/test_sms_private.py"
+
 BUGS: tuple[Bug, ...] = (
     Bug(
         "exactly-once: the claim reads, then writes (not one atomic step)",
@@ -357,6 +360,119 @@ BUGS: tuple[Bug, ...] = (
         '    name = escape(status.name or "")',
         '    name = status.name or ""',
         ("tests/handlers/test_e911.py",),
+    ),
+    # -- text messages (issue 18) --------------------------------------------------------------
+    Bug(
+        "sms once: a retried webhook's message id is not looked up",
+        "sms delivered once",
+        "bot/sms_store.py",
+        "if redis.call('ZSCORE', KEYS[3], ARGV[3]) then return 'duplicate' end\n",
+        "",
+        (_SMS_INBOUND,),
+    ),
+    Bug(
+        "sms in order: a new message goes to the front of the queue",
+        "sms delivered in order",
+        "bot/sms_store.py",
+        "redis.call('RPUSH', KEYS[4], ARGV[7])",
+        "redis.call('LPUSH', KEYS[4], ARGV[7])",
+        (_SMS_INBOUND,),
+    ),
+    Bug(
+        "sms in order: two processes post one number's queue at once (no lease)",
+        "sms delivered in order",
+        "bot/sms_store.py",
+        "        return bool(await self.redis.set(keys.sms_lease(team_id, e164), token, nx=True, px=LEASE_MS))",
+        "        return True",
+        (_SMS_INBOUND,),
+    ),
+    Bug(
+        "sms in order: Retry-After of a 429 is not honoured",
+        "sms delivered in order",
+        "bot/sms_delivery.py",
+        "    if response is not None and response.status_code == 429:",
+        "    if False:",
+        (_SMS_INBOUND,),
+    ),
+    Bug(
+        "sms verified: the webhook's token is not compared",
+        "sms webhooks verified",
+        "bot/sms_inbox.py",
+        "    if not hmac.compare_digest(given.encode(), route.token.encode()):",
+        "    if False:",
+        (_SMS_INBOUND, "tests/handlers/test_sms_azure.py", "tests/handlers/test_sms_flowroute.py"),
+    ),
+    Bug(
+        "sms verified: Vonage's signature is not checked",
+        "sms webhooks verified",
+        "bot/providers/vonage_sms.py",
+        "        if not signature_matches(params, secret):",
+        "        if False:",
+        ("tests/handlers/test_sms_vonage.py",),
+    ),
+    Bug(
+        "sms privacy: the delivery posts a private routing's SMS as a public one",
+        "sms privacy",
+        "bot/sms_delivery.py",
+        "text=head.text, private=route.private,",
+        "text=head.text, private=False,",
+        (_SMS_PRIVATE,),
+    ),
+    Bug(
+        "sms privacy: a private text is kept as long as a public one waiting for Slack",
+        "sms privacy",
+        "bot/sms_inbox.py",
+        "            text_ms = self.reveal_seconds * 1000 if route.private else RETENTION_MS",
+        "            text_ms = RETENTION_MS",
+        (_SMS_PRIVATE,),
+    ),
+    Bug(
+        "sms privacy: a View message click is not audited",
+        "sms privacy",
+        "bot/sms.py",
+        "        await self.audit.record(caller.team_id, entry_fields(**fields, detail=detail))\n",
+        "",
+        (_SMS_PRIVATE,),
+    ),
+    Bug(
+        "sms privacy: the received text is logged",
+        "sms privacy",
+        "bot/sms_inbox.py",
+        "        queued = Queued(\n",
+        '        log.info("sms received", extra={"text": message.text})\n        queued = Queued(\n',
+        (_SMS_INBOUND,),
+    ),
+    Bug(
+        "sms channel: anyone may send a number's SMS to any channel",
+        "sms channel membership",
+        "bot/slack_channels.py",
+        '            if user_id in (page.get("members") or []):',
+        "            if True:",
+        ("tests/handlers/test_sms_routing.py",),
+    ),
+    Bug(
+        "sms released: a released number keeps its route",
+        "sms stops with the number",
+        "bot/releases.py",
+        "                    (keys.sms_routes(team), op.e164),",
+        "",
+        ("tests/handlers/test_sms_routing.py",),
+    ),
+    Bug(
+        "sms destinations: a test SMS skips the toll-fraud rule",
+        "sms destinations",
+        "bot/sms.py",
+        "destination = await allowed_or_refused(self.audit, caller, audit, destination, self.forward_countries)",
+        "pass",
+        ("tests/handlers/test_sms_send.py",),
+    ),
+    Bug(
+        "sms vonage: routing SMS drops the number's application and callbacks",
+        "keeps the number's settings",
+        "bot/providers/vonage.py",
+        '        form |= {"msisdn": str(raw.get("msisdn", "")), **_kept_settings(raw)}',
+        '        form |= {"msisdn": str(raw.get("msisdn", ""))}',
+        ("tests/handlers/test_sms_vonage.py", "tests/handlers/test_vonage_flow.py"),
     ),
 )
 

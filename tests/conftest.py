@@ -21,6 +21,8 @@ _PREFIXES = (
     "SLACK", "REDIS", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "BOT", "APPROVALS", "QUOTE", "RATES", "DEFAULT",
     "REPORT",
 )  # fmt: skip
+_PREFIXES = ("SLACK", "REDIS", "VONAGE", "AZURE", "FLOWROUTE", "KAZOO", "BOT", "APPROVALS", "QUOTE", "RATES", "DEFAULT")
+_PREFIXES += ("PUBLIC", "SMS")
 
 BotFactory = Callable[..., Awaitable[BotUnderTest]]
 

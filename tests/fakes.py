@@ -18,6 +18,7 @@ _METHODS = (
     "search", "hold", "unhold", "buy", "check_purchase", "list", "get",
     "forward", "rename", "release", "check_release",
     "e911", "set_e911", "clear_e911", "cnam", "set_cnam", "clear_cnam", "set_cnam_lookup", "balance",
+    "forward", "rename", "release", "check_release", "route_sms", "send_sms",
 )  # fmt: skip
 
 

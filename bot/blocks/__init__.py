@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import outcomes as o
-from bot.blocks import admin, approvals, emergency, home, pool, purchase, release, report, search
+from bot.blocks import admin, approvals, emergency, home, pool, purchase, release, report, search, sms
 from bot.replies import Reply
 
 __all__ = ["MESSAGES", "VIEWS", "render", "render_view"]
@@ -50,6 +50,12 @@ MESSAGES: dict[type[o.Outcome], Callable[[Any], Reply]] = {
     o.EmergencyAnswer: emergency.e911_answer,
     o.CallerIdAnswer: emergency.caller_id_answer,
     o.MonthlyReport: report.monthly_report,
+    o.SmsRouted: sms.sms_routed,
+    o.SmsUnrouted: sms.sms_unrouted,
+    o.SmsSent: sms.sms_sent,
+    o.SmsPost: sms.sms_post,
+    o.SmsRevealed: sms.sms_revealed,
+    o.SmsExpired: sms.sms_expired,
 }
 
 VIEWS: dict[type[o.Outcome], Callable[[Any], dict[str, Any]]] = {

@@ -23,6 +23,7 @@ HOME_DENY = "nb_home_deny"
 HOME_INFO = "nb_home_info"
 HOME_RELEASE = "nb_home_release"
 HOME_SHOW = "nb_home_show"  # value: the section to show in full ("" for the summary)
+SMS_REVEAL = "nb_sms_reveal"  # View message on a private SMS post: the value is the SMS id
 
 SEARCH_MODAL = "nb_search_modal"
 DENY_MODAL = "nb_deny_modal"

@@ -20,7 +20,7 @@ from bot.blocks.common import (
     type_text,
 )
 from bot.blocks.emergency import e911_line, number_lines
-from bot.models import show_money
+from bot.models import SmsRouting, show_money
 from bot.outcomes import Adopted, Forwarded, Named, NumberInfo, PoolPage, PoolRow
 from bot.phone import national_format
 from bot.replies import Reply
@@ -39,12 +39,18 @@ def _row_text(row: PoolRow, simulated: frozenset[str]) -> str:
         f"{provider_text(entry.provider, simulated)} · {forward} · {show_money(monthly)}/month",
         f"{how} by <@{entry.bought_by}> on {entry.bought_at.strftime('%Y-%m-%d %H:%M UTC')}",
     ]
+    if row.item.sms is not None:
+        lines.append(_sms_text(row.item.sms))
     if row.gone:
         lines.append(f"⚠️ *no longer on the {entry.provider} account*")
     if row.item.releasing:
         lines.append("⏳ release in progress")
     lines += filter(None, [e911_line(row)])
     return "\n".join(lines)
+
+
+def _sms_text(routing: SmsRouting) -> str:
+    return f"📨 SMS to <#{routing.channel}>" + (" (private: sender and time only)" if routing.private else "")
 
 
 def pool_page(outcome: PoolPage) -> Reply:
@@ -104,6 +110,8 @@ def info_view(outcome: NumberInfo) -> Reply:
         extra.append(f"⚠️ {entry.e164} is no longer on the {entry.provider} account.")
     if row.item.releasing:
         extra.append("⏳ A release is in progress.")
+    if row.item.sms is not None:
+        extra.append(_sms_text(row.item.sms))
     if outcome.note:
         extra.append(escape(outcome.note))
     if entry.provider in simulated:

@@ -23,7 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import store
 from bot.config import Settings
-from bot.console import payloads
+from bot.console import payloads, sms
 from bot.console.render import mrkdwn_to_text, render_blocks
 from bot.console.slack_stub import Call, SlackStub
 from bot.providers.http import create_http_client
@@ -46,6 +46,7 @@ Other console commands:
   :as U0ALICE   act as another Slack user (who has no role until an admin grants one)
   :home         open your App Home tab (the dashboard); its buttons are clicked like any other
   :whoami       who you are acting as
+  :sms +44… hi  an SMS to a sandbox number (route it first: /number sms-to +44… #console)
   :help         this text            :quit   leave
 You start as {user}, an admin (BOT_ADMINS), in channel {channel}."""
 
@@ -112,6 +113,8 @@ class Console:
         self._home_shown = False  # the Home tab was asked for (:home or a click in it): print it
         self.services: Services | None = None
         self.app: Any = None
+        self._web: Any = None  # the bot's HTTP surface (webhooks) on a local port, for :sms
+        self._web_url = ""
 
     # -- setup ----------------------------------------------------------------------
 
@@ -140,8 +143,12 @@ class Console:
         if self.real and not self.allow_real:
             await self.stop()
             raise RealProvidersRefused(self.real)
+        self.stub.add_channel(CONSOLE_CHANNEL, name="console", members=[CONSOLE_USER])
+        self._web, self._web_url = await sms.serve(self.app, self.services)
 
     async def stop(self) -> None:
+        if self._web is not None:
+            await self._web.cleanup()
         if self.services is not None:
             await self.services.lifecycle.drain(10)
             await self.services.aclose()
@@ -172,7 +179,7 @@ class Console:
             team_id=CONSOLE_TEAM,
             user_id=self.user,
             channel_id=CONSOLE_CHANNEL,
-            text=text,
+            text=sms.link_channels(text, self.stub),  # as Slack escapes it: #console → <#C0CONSOLE|console>
             response_url=self.stub.response_url(key),
             trigger_id=f"trigger.{key}",
         )
@@ -424,9 +431,15 @@ class Console:
                 who = line[3:].strip().upper()
                 if who and who[0] in "UW" and who.isalnum():
                     self.user = who
+                    self.stub.channels[CONSOLE_CHANNEL].members.append(who)  # typing in it, so a member
                     self.say(f"You are now {who}.")
                 else:
                     self.say("Usage: :as U0ALICE")
+            elif line.startswith(":sms"):
+                assert self.services is not None
+                self._new_reply = True
+                self.say(await sms.send(self.services, self._web_url, CONSOLE_TEAM, line.removeprefix(":sms")))
+                await self._settle()
             elif line.startswith(":click") or line.removeprefix("click").strip().isdigit():
                 await self._click_command(line.removeprefix(":click").removeprefix("click").strip(), ask)
             else:

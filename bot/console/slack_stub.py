@@ -13,14 +13,20 @@ Files go through files.uploadV2's three steps as Slack has them: ``files.getUplo
 (filename and length required) gives an id and an upload URL, the bytes are posted there,
 ``files.completeUploadExternal`` finishes them (an id never uploaded is ``file_not_found``).
 Only a finished file can be shown by an image block's ``slack_file`` id; ``files`` keeps them.
+Channels exist only once added (`add_channel`): ``conversations.info`` answers
+``channel_not_found`` for any other one (and for a private one the bot is not in), and
+``conversations.members`` pages the members with ``limit`` and ``next_cursor`` as Slack does.
+Slack can be made slow (`delays`), to rate limit a method (HTTP 429 with ``Retry-After``,
+`rate_limit`) or to be unreachable altogether (`go_down`, then `come_back` on the same address).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,7 +35,7 @@ from aiohttp import web
 
 from bot.console.block_kit import message_problems, view_problems
 
-__all__ = ["Call", "SlackStub"]
+__all__ = ["Call", "Channel", "SlackStub"]
 
 BOT_USER = "UNUMBERBOT"
 MESSAGES = ("chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage")
@@ -61,6 +67,18 @@ class Call:
         return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
 
 
+@dataclass
+class Channel:
+    """A conversation as Slack knows it: who is in it, whether the bot is, private, archived."""
+
+    id: str
+    name: str
+    members: list[str] = field(default_factory=list)
+    private: bool = False
+    archived: bool = False
+    bot_member: bool = True
+
+
 class SlackStub:
     def __init__(self, *, team_id: str = "T0CONSOLE") -> None:
         self.team_id = team_id
@@ -69,16 +87,46 @@ class SlackStub:
         self.failures: dict[str, str] = {}  # method → Slack error to answer with
         self.refusals: list[Call] = []  # what Slack would have refused (see the module docstring)
         self.files: dict[str, dict[str, Any]] = {}  # file id → its name, bytes, and whether it is finished
+        self.channels: dict[str, Channel] = {}
+        self.rate_limits: dict[str, int] = {}  # method → Retry-After seconds of its 429 answers
+        self.delays: dict[str, float] = {}  # method → seconds Slack takes to answer it
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
         self.base_url = ""
+        self._address: tuple[str, int] | None = None
+
+    def add_channel(
+        self, channel_id: str, *, name: str | None = None, members: Iterable[str] = (), **flags: bool
+    ) -> Channel:
+        """A channel Slack knows (`private`, `archived`, `bot_member` as flags)."""
+        channel = Channel(id=channel_id, name=name or channel_id.lower(), members=list(members), **flags)
+        self.channels[channel_id] = channel
+        return channel
+
+    def rate_limit(self, method: str, retry_after: int | None) -> None:
+        """Answer `method` with HTTP 429 and this Retry-After from now on (None: stop)."""
+        if retry_after is None:
+            self.rate_limits.pop(method, None)
+        else:
+            self.rate_limits[method] = retry_after
 
     # -- lifecycle ------------------------------------------------------------------
+
+    async def go_down(self) -> None:
+        """Slack unreachable: nothing listens at its address until `come_back`."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def come_back(self) -> None:
+        assert self._address is not None
+        await self.start(*self._address)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads conversations.* with GET
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_put("/upload/{file_id}", self._upload)
         app.router.add_post("/upload/{file_id}", self._upload)
@@ -88,6 +136,7 @@ class SlackStub:
         await site.start()
         sockets = site._server.sockets  # type: ignore[union-attr]
         bound = sockets[0].getsockname()[1]
+        self._address = (host, bound)
         self.base_url = f"http://{host}:{bound}"
         return self.base_url
 
@@ -159,6 +208,13 @@ class SlackStub:
         data.update(dict(request.query))
         headers = {k.lower(): v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
         problems = _problems(method, data, self.finished())
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
+        if method in self.rate_limits:
+            answer = {"ok": False, "error": "ratelimited"}
+            await self._record(Call("api", method, data, headers, answer))
+            retry_after = str(self.rate_limits[method])
+            return web.json_response(answer, status=429, headers={"Retry-After": retry_after})
         if problems:
             error = "invalid_arguments" if method in VIEWS else "invalid_blocks"
             answer = {
@@ -219,6 +275,10 @@ class SlackStub:
             case "files.delete":
                 if self.files.pop(str(data.get("file")), None) is None:
                     return {"ok": False, "error": "file_not_found"}
+            case "conversations.info":
+                return self._conversation(data)
+            case "conversations.members":
+                return self._members(data)
         return {"ok": True}
 
     def _complete(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -230,6 +290,34 @@ class SlackStub:
                 complete=True, title=f.get("title", ""), channel=data.get("channel_id"), thread=data.get("thread_ts")
             )
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in listed]}
+
+    def _visible(self, data: dict[str, Any]) -> Channel | None:
+        """The channel the bot can see (a private one only when it is in it)."""
+        channel = self.channels.get(str(data.get("channel", "")))
+        return channel if channel is not None and (channel.bot_member or not channel.private) else None
+
+    def _conversation(self, data: dict[str, Any]) -> dict[str, Any]:
+        channel = self._visible(data)
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        about = {"id": channel.id, "name": channel.name, "is_channel": not channel.private, "is_group": channel.private}
+        about |= {"is_private": channel.private, "is_archived": channel.archived, "is_member": channel.bot_member}
+        return {"ok": True, "channel": about | {"is_im": False, "is_mpim": False}}
+
+    def _members(self, data: dict[str, Any]) -> dict[str, Any]:
+        channel = self._visible(data)
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        try:
+            limit = min(max(int(data.get("limit") or 100), 1), 1000)
+            cursor = str(data.get("cursor") or "")
+            start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        except ValueError:
+            return {"ok": False, "error": "invalid_cursor"}
+        page = channel.members[start : start + limit]
+        more = start + limit < len(channel.members)
+        following = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
 
     async def _respond(self, request: web.Request) -> web.Response:
         data = await self._payload(request)

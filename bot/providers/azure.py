@@ -31,6 +31,7 @@ from bot.errors import NotSupported, OutcomeUnknown, ProviderError, ProviderRefu
 from bot.models import Feature, Hold, NumberType, Offer, OwnedNumber, SearchQuery
 from bot.phone import calling_code, to_e164
 from bot.providers.azure_client import AzureClient, segment
+from bot.providers.azure_sms import AzureSms
 from bot.providers.azure_wire import (
     TYPES,
     capabilities_of,
@@ -61,7 +62,7 @@ MERGE_PATCH = "application/merge-patch+json"
 NO_OPERATION = "was accepted without an operation to follow; checking"
 
 
-class AzureProvider(BaseProvider):
+class AzureProvider(AzureSms, BaseProvider):
     name: ClassVar[str] = "azure"
     label: ClassVar[str] = "Azure"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -73,6 +74,8 @@ class AzureProvider(BaseProvider):
         monthly_cost=True,
         setup_cost=False,  # Azure prices numbers monthly only
         hold=True,  # Buy reserves the number until the reservation expires
+        sms_in=True,  # SMSReceived through Event Grid, subscribed by the deployment (bot.providers.azure_sms)
+        sms_manual=True,
     )
 
     def __init__(

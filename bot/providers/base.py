@@ -25,6 +25,7 @@ from bot.models import (
     OwnedNumber,
     SearchQuery,
 )
+from bot.sms_models import SentSms, SmsWebhook, WebhookRequest
 
 __all__ = [
     "BaseProvider",
@@ -55,6 +56,9 @@ class Capabilities(Frozen):
     cnam: bool = False  # an outbound caller-ID name can be read, set and removed
     cnam_lookup: bool = False  # inbound caller-name lookup can be switched on and off
     balance: bool = False  # the account's remaining credit can be read
+    sms_in: bool = False  # a number's inbound SMS can be sent to the bot's webhook
+    sms_out: bool = False  # a pool number can send an SMS
+    sms_manual: bool = False  # the deployment points the provider at the webhook (the bot shows the URL)
 
 
 class Order(Frozen):
@@ -98,6 +102,7 @@ class NumberProvider(Protocol):
     name: str
     label: str
     capabilities: Capabilities
+    sms_missing: str  # why SMS cannot be routed or sent for its numbers ("{label}" is filled in)
 
     @property
     def account(self) -> str:
@@ -167,6 +172,21 @@ class NumberProvider(Protocol):
     async def aclose(self) -> None:
         """Release resources the adapter owns (the shared HTTP client is not one)."""
 
+    @property
+    def webhook_signed(self) -> bool:
+        """True when the provider signs its webhooks and the bot checks the signature (no URL token)."""
+
+    async def route_sms(self, e164: str, url: str | None) -> str | None:
+        """Send the number's inbound SMS to `url` (None: stop), keeping its other settings; a note
+        for the user when something is left to do (only when capabilities.sms_in)."""
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        """Send `text` from the pool number to `destination` once (only when capabilities.sms_out)."""
+
+    def read_sms_webhook(self, request: WebhookRequest) -> SmsWebhook:
+        """The provider's inbound SMS webhook as models (its signature checked where it signs);
+        WebhookRefused when it is malformed or its signature does not match."""
+
 
 class BaseProvider:
     """Defaults for adapters: no holds, ownership checks through `get`, no rename.
@@ -235,6 +255,22 @@ class BaseProvider:
 
     async def get(self, e164: str) -> OwnedNumber | None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    #: Why the provider cannot route or send SMS, for the one-line refusal (adapters override).
+    sms_missing: ClassVar[str] = "the bot cannot route or send SMS for {label} numbers"
+
+    @property
+    def webhook_signed(self) -> bool:
+        return False
+
+    async def route_sms(self, e164: str, url: str | None) -> str | None:
+        raise NotSupported(self.label, self.sms_missing.format(label=self.label))
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        raise NotSupported(self.label, self.sms_missing.format(label=self.label))
+
+    def read_sms_webhook(self, request: WebhookRequest) -> SmsWebhook:
+        raise NotSupported(self.label, self.sms_missing.format(label=self.label))
 
     async def aclose(self) -> None:
         return None

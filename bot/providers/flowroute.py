@@ -52,6 +52,7 @@ from bot.providers.flowroute_jsonapi import (
     route_target,
     route_value,
 )
+from bot.providers.flowroute_sms import FlowrouteSms
 from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
 from bot.providers.settle import at_quoted_price, settle_buy, settle_forward
@@ -73,7 +74,7 @@ def route_alias(digits: str) -> str:
     return f"numberbot {digits}"
 
 
-class FlowrouteProvider(FlowrouteFeatures, BasicAuthProvider):
+class FlowrouteProvider(FlowrouteFeatures, FlowrouteSms, BasicAuthProvider):
     name: ClassVar[str] = "flowroute"
     label: ClassVar[str] = "Flowroute"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -90,6 +91,8 @@ class FlowrouteProvider(FlowrouteFeatures, BasicAuthProvider):
         e911=True,  # address records, validated, attached to a number (flowroute_features)
         cnam=True,  # CNAM records, reviewed by Flowroute, attached once approved
         cnam_lookup=True,  # cnam_lookups_enabled on the number
+        sms_in=True,  # the number's sms_callback (bot.providers.flowroute_sms)
+        sms_out=True,  # Messages v2.1
     )
 
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL

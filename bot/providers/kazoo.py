@@ -21,6 +21,10 @@ callflow the bot did not make that does more than forward is left alone.
 
 Money: search carries no price (unknown, never 0); charges are service-plan numbers without a
 currency, read as USD.
+
+Text messages: a test SMS is crossbar's ``PUT …/sms`` (``from``, ``to``, ``body`` of 1–700
+characters), queued by Kazoo for the cluster's SMS carriers. Inbound SMS cannot be routed: crossbar
+offers no webhook a number's SMS could be pointed at (its webhooks fire on calls and documents).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from bot.providers.kazoo_callflows import BOT_CALLFLOW, Callflows, Route
 from bot.providers.kazoo_features import KazooFeatures, kazoo_cnam, kazoo_e911
 from bot.providers.money import parse_amount
 from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
+from bot.sms_models import SentSms
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -140,6 +145,10 @@ class KazooProvider(KazooFeatures, BaseProvider):
         cnam=True,  # its `cnam.display_name`
         cnam_lookup=True,  # its `cnam.inbound_lookup`
         balance=True,  # transactions/current_balance (or ledgers/total)
+        sms_out=True,  # crossbar's `PUT /v2/accounts/{account}/sms`
+    )
+    sms_missing: ClassVar[str] = (
+        "Kazoo's API has no inbound SMS webhook a number can be pointed at, so its SMS cannot be routed to Slack"
     )
 
     def __init__(
@@ -330,6 +339,23 @@ class KazooProvider(KazooFeatures, BaseProvider):
             return await settle_forward(self, e164, destination, action)
         if not succeeded(response):
             self._api.fail(response, f"forwarding {e164}")
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        """Crossbar's SMS API: the message is queued for the cluster's SMS carriers and its
+        document id answered (201); sent once, never repeated."""
+        action = f"sending an SMS from {e164}"
+        body = {"data": {"from": e164, "to": destination, "body": text}}
+        try:
+            response = await self._api.request(
+                "PUT", "/v2/accounts/{account}/sms", body=body, action=action, write=True
+            )
+        except OutcomeUnknown:
+            raise OutcomeUnknown(self.label, f"{action} got no answer; it may have been sent") from None
+        if not succeeded(response):
+            self._api.fail(response, action)
+        data = json_object(response).get("data")
+        sms_id = str(data.get("id") or "") if isinstance(data, Mapping) else ""
+        return SentSms(message_ids=(sms_id,) if sms_id else ())
 
     async def release(self, e164: str, progress: Progress) -> None:
         """Give the number back, then remove the bot's callflow for it. A number no longer on

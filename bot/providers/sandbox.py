@@ -28,10 +28,12 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from bot import keys
 from bot.errors import ProviderRefused
-from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery, utcnow
+from bot.models import Feature, Money, NumberType, Offer, OwnedNumber, SearchQuery, new_id, utcnow
+from bot.phone import to_e164
 from bot.providers.base import BaseProvider, Capabilities, Order, Progress
 from bot.providers.sandbox_features import CNAM_REVIEW_SECONDS, SandboxFeatures, caller_name, e911_status
 from bot.providers.settle import owned_from_offer
+from bot.sms_models import InboundSms, SentSms, SmsWebhook, WebhookRefused, WebhookRequest
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -163,7 +165,7 @@ class SandboxProvider(SandboxFeatures, BaseProvider):
     name: ClassVar[str] = "sandbox"
     label: ClassVar[str] = "sandbox"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        rename=False, simulated=True, e911=True, cnam=True, cnam_lookup=True, balance=True
+        rename=False, simulated=True, e911=True, cnam=True, cnam_lookup=True, balance=True, sms_in=True, sms_out=True
     )
 
     def __init__(
@@ -228,6 +230,34 @@ class SandboxProvider(SandboxFeatures, BaseProvider):
     async def release(self, e164: str, progress: Progress) -> None:
         """Off the account (already gone counts as released); it is for sale again by itself."""
         await self._release(keys=[key() for key in _NUMBER_KEYS], args=[e164])
+
+    # -- text messages (simulated: nothing is configured or sent; the console posts inbound ones) --
+
+    async def route_sms(self, e164: str, url: str | None) -> str | None:
+        return None
+
+    async def send_sms(self, e164: str, destination: str, text: str) -> SentSms:
+        if await self.get(e164) is None:
+            raise ProviderRefused(self.label, f"{e164} is not on the sandbox account")
+        return SentSms(message_ids=(f"sandbox-{new_id()}",))
+
+    def read_sms_webhook(self, request: WebhookRequest) -> SmsWebhook:
+        """The console's simulated webhook: JSON ``{"id", "from", "to", "text"}``."""
+        body = request.json()
+        if not isinstance(body, dict):
+            raise WebhookRefused(400, "malformed")
+        to, sender = to_e164(str(body.get("to", ""))), str(body.get("from", "")).strip()
+        if to is None or not sender or not body.get("id") or not isinstance(body.get("text"), str):
+            raise WebhookRefused(400, "malformed")
+        message = InboundSms(
+            provider=self.name,
+            message_id=str(body["id"]),
+            sender=to_e164(sender) or sender,
+            to=to,
+            text=body["text"],
+            received_at=utcnow(),
+        )
+        return SmsWebhook(messages=(message,))
 
 
 def _owned_record(offer: Offer) -> dict[str, Any]:

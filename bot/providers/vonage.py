@@ -18,6 +18,9 @@ voice callback.
 Search ``features`` takes only the combinations Vonage's reference lists, in its order
 (``SMS``, ``VOICE``, ``SMS,VOICE``, ``MMS``, ``SMS,MMS``, ``VOICE,MMS``, ``SMS,MMS,VOICE``).
 
+Text messages (routing SMS through ``moHttpUrl``, the SMS API, signed webhooks) are the
+``VonageSms`` half in bot.providers.vonage_sms; they reuse this module's update form.
+
 Money: ``cost`` is the monthly rental as a decimal string in the account's currency. Vonage
 documents it "in Euros" (API accounts are kept in EUR) and the API never says otherwise, so
 it is read as EUR. Vonage gives no setup cost: it is unknown (None), never 0.
@@ -47,6 +50,7 @@ from bot.providers.basic_auth import BasicAuthProvider, KeyPairSettings
 from bot.providers.http import json_object, raise_for_common_status
 from bot.providers.money import parse_money
 from bot.providers.settle import owned_from_offer, settle_buy, settle_forward
+from bot.providers.vonage_sms import VonageSms
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -106,7 +110,7 @@ def _nothing_done(response: httpx.Response) -> bool:
     return response.status_code in (401, 403, 429) or str(json_object(response).get("error-code")) in ("401", "403")
 
 
-class VonageProvider(BasicAuthProvider):
+class VonageProvider(VonageSms, BasicAuthProvider):
     name: ClassVar[str] = "vonage"
     label: ClassVar[str] = "Vonage"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -119,6 +123,8 @@ class VonageProvider(BasicAuthProvider):
         setup_cost=False,  # Vonage's search gives only the monthly rental
         hold=False,  # no reservations: a number is for sale until someone buys it
         balance=True,  # GET /account/get-balance
+        sms_in=True,  # the number's moHttpUrl (bot.providers.vonage_sms)
+        sms_out=True,  # the SMS API
     )
 
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
@@ -127,6 +133,14 @@ class VonageProvider(BasicAuthProvider):
     def key_pair_settings(cls, settings: Settings) -> KeyPairSettings:
         """VONAGE_API_KEY and VONAGE_API_SECRET (both enable it), VONAGE_BASE_URL."""
         return KeyPairSettings(settings.vonage_api_key, settings.vonage_api_secret, settings.vonage_base_url)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, http: httpx.AsyncClient, **_: Any) -> VonageProvider | None:
+        """As every key-pair adapter, plus VONAGE_SIGNATURE_SECRET: inbound SMS webhooks are signed."""
+        provider = super().from_settings(settings, http=http)
+        if provider is not None and settings.vonage_signature_secret is not None:
+            provider.signature_secret = settings.vonage_signature_secret.get_secret_value()
+        return provider
 
     # -- the wire ------------------------------------------------------------------------
 
@@ -276,13 +290,7 @@ class VonageProvider(BasicAuthProvider):
         if raw is None:
             raise ProviderRefused(self.label, f"{e164} is not on the Vonage account")
         action = f"forwarding {e164}"
-        form = {
-            "country": str(raw.get("country") or country_of(e164) or ""),
-            "msisdn": _msisdn(e164),
-            **_kept_settings(raw),
-            "voiceCallbackType": "tel",
-            "voiceCallbackValue": _msisdn(destination),
-        }
+        form = self._update_form(raw, voiceCallbackType="tel", voiceCallbackValue=_msisdn(destination))
         try:
             response = await self._write("/number/update", form, action=action)
         except OutcomeUnknown:
@@ -290,6 +298,20 @@ class VonageProvider(BasicAuthProvider):
         if not _succeeded(response):
             self._raise_for_auth_or_outage(response, action)
             raise ProviderRefused(self.label, f"could not forward {e164}: {_reason(response)}")
+
+    def _update_form(self, raw: dict[str, Any], **changes: str | None) -> dict[str, str]:
+        """A /number/update form that keeps every setting of `raw` (as /account/numbers reports
+        it) except `changes`; a change to None clears that setting."""
+        form = {"country": str(raw.get("country") or country_of(f"+{raw.get('msisdn')}") or "")}
+        form |= {"msisdn": str(raw.get("msisdn", "")), **_kept_settings(raw)}
+        if raw.get("voiceCallbackType") and raw.get("voiceCallbackValue"):
+            form |= {k: str(raw[k]) for k in ("voiceCallbackType", "voiceCallbackValue")}
+        for key, value in changes.items():
+            if value is None:
+                form.pop(key, None)
+            else:
+                form[key] = value
+        return form
 
     async def release(self, e164: str, progress: Progress) -> None:
         """Cancel the number; one the account no longer has counts as released."""

@@ -15,6 +15,13 @@ route that is not an 11-digit ``number`` route 422, a ``limit`` above 200 400. N
 any country live on the account and in the inventory; search filters by ``iso_country``,
 ``number_type`` and ``starts_with`` (digits after a default country code 1, or ``+`` and
 another country code).
+
+Messaging: ``POST /v2/numbers/{id}/relationships/sms_callback`` with ``{"data": {"attributes":
+{"callback_url": …}}}`` sets a number's inbound SMS callback and ``DELETE`` removes it (204
+both; 404 for a number not on the account, 422 for a callback_url that is not an http(s) URL);
+``POST /v2.1/messages`` sends ``{"data": {"type": "message", "attributes": {"to", "from",
+"body"}}}`` (11-digit North American numbers, ``from`` on the account) and answers 202 with
+``{"data": {"id": "mdr2-…", "type": "message", "links": {"self": …}}}``.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ SIP_REG = "0"  # the route every number starts with: calls go to a registered SI
 
 NUMBER = r"^/v2/numbers/\d+$"
 PRIMARY_ROUTE = r"^/v2/numbers/\d+/relationships/primary_route$"
+SMS_CALLBACK = r"^/v2/numbers/\d+/relationships/sms_callback$"
 _ids = itertools.count(83000)
 
 
@@ -142,6 +150,9 @@ class FlowrouteAccount(Account):
 
     def reject(self, cnam_id: str, reason: str) -> None:
         self.cnams[cnam_id].update(rejection_reason=reason)
+
+    sms_callbacks: dict[str, str] = field(default_factory=dict)  # number → its own SMS callback URL
+    sent: list[dict[str, Any]] = field(default_factory=list)  # messages accepted by /v2.1/messages
 
     def add_route(self, digits: str, alias: str) -> str:
         route_id = str(next(_ids))
@@ -366,6 +377,53 @@ class FlowrouteWire(FlowrouteE911Wire):
             return answer(204) if self.account.drop(e164) is not None else not_found()
 
         return self.router.delete(path__regex=NUMBER).mock(side_effect=release)
+
+    # -- messaging -------------------------------------------------------------------------
+
+    def sms_callback(self, request: httpx.Request) -> httpx.Response:
+        e164 = to_e164(_digits(request)) or ""
+        if e164 not in self.account.owned:
+            return not_found()
+        if request.method == "DELETE":
+            self.account.sms_callbacks.pop(e164, None)
+            return answer(204)
+        body = _body(request)
+        if body is None:
+            return unsupported()
+        url = str(((body.get("data") or {}).get("attributes") or {}).get("callback_url") or "")
+        if not url.startswith(("https://", "http://")):
+            return error(422, "callback_url must be a valid URL.", "Unprocessable Entity")
+        self.account.sms_callbacks[e164] = url
+        return answer(204)
+
+    def mock_sms_callback(self) -> respx.Route:
+        """Set (POST) and remove (DELETE) a number's SMS callback; returns the route for both."""
+        return self.router.route(method__in=["POST", "DELETE"], path__regex=SMS_CALLBACK).mock(
+            side_effect=self.sms_callback
+        )
+
+    def send_message(self, request: httpx.Request) -> httpx.Response:
+        body = _body(request)
+        if body is None:
+            return unsupported()
+        data = body.get("data") or {}
+        if data.get("type") != "message":
+            return error(409, "The resource type must be message.", "Conflict")
+        attributes = data.get("attributes") or {}
+        to, sender = str(attributes.get("to") or ""), str(attributes.get("from") or "")
+        if not all(len(v) == 11 and v.startswith("1") and v.isdigit() for v in (to, sender)):
+            return error(422, "to and from must be 11-digit North American numbers.", "Unprocessable Entity")
+        if not attributes.get("body"):
+            return error(422, "body is required.", "Unprocessable Entity")
+        if to_e164(sender) not in self.account.owned:
+            return error(403, "The from number is not on your account.", "Forbidden")
+        message_id = f"mdr2-{len(self.account.sent) + 1:032x}"
+        self.account.sent.append({"id": message_id, **attributes})
+        links = {"self": f"{BASE_URL}/v2.1/messages/{message_id}"}
+        return answer(202, {"data": {"id": message_id, "type": "message", "links": links}})
+
+    def mock_messages(self) -> respx.Route:
+        return self.router.post("/v2.1/messages").mock(side_effect=self.send_message)
 
     # -- failures --------------------------------------------------------------------------
 

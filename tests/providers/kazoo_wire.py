@@ -113,6 +113,7 @@ class KazooWire(KazooE911Wire):
         self.local_carriers = False  # the account has no carriers of its own: the system's serve it
         self.charges: dict[str, Any] | None = None  # the 402 data while the plan charges
         self.init_features()
+        self.sms: list[dict[str, Any]] = []  # SMS documents crossbar accepted
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -303,6 +304,25 @@ class KazooWire(KazooE911Wire):
                 self.account.owned[listing.e164] = replace(listing, forward_to=None)
                 return envelope({"id": cf})
         return error(404, "bad_identifier", {"message": "bad identifier", "cause": cf})
+
+    # -- text messages ---------------------------------------------------------------------
+
+    def mock_sms(self) -> respx.Route:
+        """Crossbar's `PUT …/sms`: the sms schema (`body` 1..700 characters and `to` required,
+        `from` optional), then 201 with the stored document and its id (``YYYYMM-<hex>``)."""
+
+        def create(request: httpx.Request) -> httpx.Response:
+            doc = json_of(request).get("data") or {}
+            body = doc.get("body")
+            if not isinstance(body, str) or not 1 <= len(body) <= 700:
+                return validation_error("body", "maxLength" if body else "required", "text message", body)
+            if not isinstance(doc.get("to"), str):
+                return validation_error("to", "required", "Field is required but missing", None)
+            self.sms.append(doc)
+            sms_id = f"202605-{hashlib.md5(body.encode()).hexdigest()}"
+            return envelope({**doc, "id": sms_id}, status=201)
+
+        return self._route("PUT", rf"{ACCOUNT}/sms", create)
 
     # -- buying and releasing --------------------------------------------------------------
 

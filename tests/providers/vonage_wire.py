@@ -17,6 +17,11 @@ refused request, HTTP 420 with Vonage's ``error-code``/``error-code-label`` enve
 
 The Account API's ``GET /account/get-balance`` answers ``{"value": 10.28, "autoReload": false}``
 (the balance in EUR, a JSON number), with Basic auth like the Numbers API.
+The SMS API (``POST /sms/json``, form-encoded) answers HTTP 200 with ``message-count`` and one
+entry per part (160 GSM characters, or 70 for ``type=unicode``, in one part; 153 or 67 a part
+beyond): ``status`` "0", ``message-id``, ``message-price``, ``remaining-balance``, ``network``;
+a refusal is a part with another ``status`` and its ``error-text`` (2 missing parameters, 3
+invalid parameters), still HTTP 200, as in Vonage's SDK's recorded answers.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from bot.models import NumberType
 from bot.phone import to_e164
 from tests.providers.contract import Account, Listing
 
-__all__ = ["API_KEY", "API_SECRET", "BASE_URL", "VonageWire", "form_of"]
+__all__ = ["API_KEY", "API_SECRET", "BASE_URL", "VonageWire", "form_of", "sms_parts"]
 
 BASE_URL = "https://rest.nexmo.com"
 API_KEY = "vk-contract-key"
@@ -61,6 +66,15 @@ def form_of(request: httpx.Request) -> dict[str, str]:
 
 def basic_auth(key: str = API_KEY, secret: str = API_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
+def sms_parts(text: str, unicode: bool) -> int:
+    single, part = (70, 67) if unicode else (160, 153)
+    return 1 if len(text) <= single else -(-len(text) // part)
+
+
+def _sms_error(status: str, text: str) -> httpx.Response:
+    return httpx.Response(200, json={"message-count": "1", "messages": [{"status": status, "error-text": text}]})
 
 
 def available(listing: Listing) -> dict[str, Any]:
@@ -217,6 +231,36 @@ class VonageWire:
             return httpx.Response(200, json=OK)
 
         return self._write("/number/cancel", cancel)
+
+    # -- the SMS API -------------------------------------------------------------------------
+
+    def mock_sms(self, price: str = "0.03330000") -> respx.Route:
+        """Sending succeeds: one accepted entry per part, each priced."""
+
+        def send(form: dict[str, str]) -> httpx.Response:
+            if not all(form.get(k) for k in ("from", "to", "text")):
+                return _sms_error("2", "Missing to param")
+            kind = form.get("type", "text")
+            if kind not in ("text", "unicode", "binary") or not form["to"].isdigit():
+                return _sms_error("3", "Invalid Message type" if kind != "text" else "Invalid to address")
+            parts = sms_parts(form["text"], kind == "unicode")
+            messages = [
+                {
+                    "to": form["to"],
+                    "message-id": f"0A00000{i:09X}",
+                    "status": "0",
+                    "remaining-balance": "12.34560000",
+                    "message-price": price,
+                    "network": "23410",
+                }
+                for i in range(1, parts + 1)
+            ]
+            return httpx.Response(200, json={"message-count": str(parts), "messages": messages})
+
+        return self._write("/sms/json", send)
+
+    def mock_sms_refused(self, status: str, text: str) -> respx.Route:
+        return self.router.post("/sms/json").mock(return_value=_sms_error(status, text))
 
     # -- failures --------------------------------------------------------------------------
 
