@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -40,7 +40,7 @@ from bot.phone import country_of
 from bot.pool import PoolStore
 from bot.store import RedisClient
 
-__all__ = ["SECTIONS", "HomeService", "SmsRoutes", "Snapshot", "idle_numbers", "no_sms_routing", "recent_of"]
+__all__ = ["SECTIONS", "HomeService", "Snapshot", "idle_numbers", "recent_of"]
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +50,6 @@ STATE_TTL = 600  # seconds a user's Home state (section in full, last click's ou
 MAX_PUBLISH = 50  # Home tabs published per refresh at most (views.publish is rate limited)
 RECENT_AUDIT = 500  # audit entries read for "your recent purchases and requests"
 SECTIONS = ("approvals", "idle", "mine")
-
-# team, its pool numbers → where each number's SMS go; None: not known (no SMS routing yet)
-SmsRoutes = Callable[[str, list[str]], Awaitable[dict[str, str] | None]]
-
-
-async def no_sms_routing(team_id: str, numbers: list[str]) -> dict[str, str] | None:
-    """The hook for per-number SMS routing (issue 18). Until it exists SMS routing is unknown, so
-    "idle" means no forwarding alone, and the Home tab says so."""
-    return None
-
 
 _TYPES = {
     PhoneNumberType.FIXED_LINE: "local",
@@ -77,12 +67,12 @@ def _kind(e164: str) -> str:
         return "other"
 
 
-def idle_numbers(items: Iterable[PoolItem], spend: Spend, sms: dict[str, str] | None) -> tuple[IdleNumber, ...]:
+def idle_numbers(items: Iterable[PoolItem], spend: Spend) -> tuple[IdleNumber, ...]:
     """Numbers nothing routes to (no forwarding, no SMS routing), most expensive first."""
     idle = [
         IdleNumber(item=item, converted=spend.convert(item.entry.monthly) if item.entry.monthly else None)
         for item in items
-        if not item.forward_to and not item.releasing and not (sms or {}).get(item.entry.e164)
+        if not item.forward_to and not item.releasing and item.sms is None
     ]
     return tuple(sorted(idle, key=lambda i: (i.converted is None, -(i.converted.amount if i.converted else 0))))
 
@@ -132,7 +122,6 @@ class Snapshot:
     chart: ChartFile | None
     approvals: list[ApprovalRecord]
     audit: list[AuditEntry]
-    sms: dict[str, str] | None
 
 
 class HomeService:
@@ -149,7 +138,6 @@ class HomeService:
         notifier: Notifier,
         changes: Changes,
         simulated: frozenset[str] = frozenset(),
-        sms_routes: SmsRoutes = no_sms_routing,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.redis = redis
@@ -162,7 +150,6 @@ class HomeService:
         self.notifier = notifier
         self.changes = changes
         self.simulated = simulated
-        self.sms_routes = sms_routes
         self.clock = clock
         changes.listen(self.refresh)
 
@@ -218,14 +205,13 @@ class HomeService:
     async def snapshot(self, team_id: str) -> Snapshot:
         now = self.clock()
         items = await self.pool.items(team_id)
-        (history, spend), chart, records, entries, sms = await asyncio.gather(
+        (history, spend), chart, records, entries = await asyncio.gather(
             self.charts.history(team_id, end=now),
             self.charts.current(team_id),
             self._pending(team_id, now),
             self.audit.latest(team_id, RECENT_AUDIT),
-            self.sms_routes(team_id, [i.entry.e164 for i in items]),
         )
-        return Snapshot(team_id, now, items, spend, history, chart, records, entries, sms)
+        return Snapshot(team_id, now, items, spend, history, chart, records, entries)
 
     async def _pending(self, team_id: str, now: datetime) -> list[ApprovalRecord]:
         """Pending requests whose quote is still live, soonest expiry first."""
@@ -250,8 +236,7 @@ class HomeService:
                 Counter(i.entry.country or country_of(i.entry.e164) or "unknown" for i in items).most_common()
             ),
             by_type=dict(Counter(_kind(i.entry.e164) for i in items).most_common()),
-            idle=idle_numbers(items, snapshot.spend, snapshot.sms),
-            sms_known=snapshot.sms is not None,
+            idle=idle_numbers(items, snapshot.spend),
             approvals=tuple(r.quote for r in snapshot.approvals if may_decide and r.requester != user_id),
             spend=snapshot.spend,
             history=snapshot.history,

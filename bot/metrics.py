@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from prometheus_client import (
@@ -22,6 +22,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily
 
 __all__ = [
     "ACKS",
@@ -33,6 +34,7 @@ __all__ = [
     "PURCHASES",
     "REDIS_ERRORS",
     "TAKEOVERS",
+    "WEBHOOKS_REFUSED",
     "Instrumented",
     "exposition",
 ]
@@ -63,6 +65,29 @@ IN_FLIGHT = Gauge(
 )  # fmt: skip
 TAKEOVERS = Counter("numberbot_reconciler_takeovers_total", "Lapsed operations taken over by a reconciler")
 REDIS_ERRORS = Counter("numberbot_redis_errors_total", "Redis failures shown to users, by kind", ["kind"])
+
+
+class _RefusedWebhooks:
+    """Webhooks refused, counted in Redis by every process together (bot/webhooks.py); shown as
+    read when scraped, so one scrape of any worker has the whole count."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}  # `provider:reason` → refused so far
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "numberbot_webhooks_refused",
+            "SMS webhooks refused (unsigned, badly signed, stale, unknown number…), by provider and reason",
+            labels=["provider", "reason"],
+        )
+        for key, count in sorted(self.counts.items()):
+            provider, _, reason = key.partition(":")
+            family.add_metric([provider, reason], count)
+        yield family
+
+
+WEBHOOKS_REFUSED = _RefusedWebhooks()
+REGISTRY.register(WEBHOOKS_REFUSED)  # type: ignore[arg-type]
 
 # What the provider protocol does; anything else on an adapter passes through untimed.
 _OPERATIONS = frozenset(
@@ -124,5 +149,6 @@ def exposition() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(WEBHOOKS_REFUSED)  # type: ignore[arg-type]
         return generate_latest(registry)
     return generate_latest(REGISTRY)

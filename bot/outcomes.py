@@ -349,7 +349,6 @@ class HomeView(Outcome):
     by_country: dict[str, int] = Field(default_factory=dict)
     by_type: dict[str, int] = Field(default_factory=dict)
     idle: tuple[IdleNumber, ...] = ()  # most expensive first
-    sms_known: bool = False  # False: SMS routing is not known, idle means "not forwarded"
     approvals: tuple[Quote, ...] = ()  # requests this user may decide, soonest expiry first
     spend: Spend | None = None
     history: SpendHistory | None = None

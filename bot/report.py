@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot import keys
 from bot.audit import AuditLog
 from bot.chart import ChartService
-from bot.home import SmsRoutes, idle_numbers, no_sms_routing
+from bot.home import idle_numbers
 from bot.models import new_id, utcnow
 from bot.notify import Notifier
 from bot.outcomes import MonthlyReport
@@ -66,7 +66,6 @@ class ReportService:
         audit: AuditLog,
         notifier: Notifier,
         simulated: frozenset[str] = frozenset(),
-        sms_routes: SmsRoutes = no_sms_routing,
         clock: Callable[[], datetime] = utcnow,
         interval: float = INTERVAL,
     ) -> None:
@@ -77,7 +76,6 @@ class ReportService:
         self.audit = audit
         self.notifier = notifier
         self.simulated = simulated
-        self.sms_routes = sms_routes
         self.clock = clock
         self.interval = interval
         self._settle = redis.register_script(_SETTLE)
@@ -143,7 +141,6 @@ class ReportService:
             self.audit.between(team_id, start, end),
             self.pool.items(team_id),
         )
-        sms = await self.sms_routes(team_id, [i.entry.e164 for i in items])
         added = [e for e in entries if (e.action, e.outcome) in (("buy", "bought"), ("adopt", "ok"))]
         released = [e for e in entries if (e.action, e.outcome) == ("release", "released")]
         return MonthlyReport(
@@ -151,7 +148,7 @@ class ReportService:
             spend=spend,
             added=tuple(added),
             released=tuple(released),
-            idle=idle_numbers(items, spend, sms),
+            idle=idle_numbers(items, spend),
             pool_total=len(items),
             history=history,
             simulated=self.simulated,

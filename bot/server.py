@@ -111,6 +111,7 @@ def web_app(bolt: AsyncApp, services: Services, *, slack_events: bool = True) ->
         try:
             async with asyncio.timeout(HEALTH_TIMEOUT):
                 metrics.IN_FLIGHT.set(await services.journal.in_flight())
+                metrics.WEBHOOKS_REFUSED.counts = await services.sms_store.refusals()
         except (TimeoutError, *store.STORAGE_ERRORS):
             pass  # the other figures are still worth having while Redis is away
         return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE})

@@ -85,3 +85,25 @@ async def test_storage_errors_are_counted(make_bot) -> None:
     assert delta(before, after, 'numberbot_redis_errors_total{kind="unavailable"}') == 1
     assert delta(before, after, 'numberbot_acks_total{outcome="storage",request="command:help"}') == 1
     await client.aclose()
+
+
+async def test_refused_webhooks_are_counted_across_processes(make_bot, redis: Redis) -> None:
+    from tests.handlers.conftest import pooled
+    from tests.webhooks import deliver, route_number, sandbox_sms, sms_channel
+
+    bot = await make_bot(redis=redis)
+    other = await make_bot(redis=redis)  # another process sharing the Redis
+    number = "+442079460123"
+    sms_channel(bot.stub)
+    await pooled(redis, number)
+    query = await route_number(bot, redis, number)
+
+    answer = await deliver(bot, "sandbox", {**query, "token": "forged"}, json_body=sandbox_sms(number, "hi"))
+    assert answer.status == 403
+    await deliver(other, "sandbox", {**query, "token": "forged"}, json_body=sandbox_sms(number, "hi"))
+
+    for scraped in (bot, other):
+        found = await scrape(scraped)
+        refused = {k: v for k, v in found.items() if k.startswith("numberbot_webhooks_refused_total")}
+        assert list(refused.values()) == [2], refused
+        assert 'provider="sandbox"' in next(iter(refused))

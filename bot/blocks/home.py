@@ -196,14 +196,10 @@ def _pool(view: HomeView) -> list[Block]:
 def _idle(view: HomeView, limit: int) -> list[Block]:
     rows, admin = view.idle, view.role is not None and view.role.allows(Role.admin)
     currency = view.spend.currency if view.spend else "USD"
-    what = "No forwarding, no SMS routing" if view.sms_known else "Not forwarded"
-    blocks = [header(f"{what}: {len(rows)}")]
+    blocks = [header(f"No forwarding, no SMS routing: {len(rows)}")]
     if not rows:
         return [*blocks, context("Every number in the pool forwards somewhere." if view.pool_total else "None.")]
-    note = f"They cost {idle_cost(rows, currency)}: candidates for release."
-    if not view.sms_known:
-        note += " SMS routing is not known to the bot yet, so only call forwarding is considered."
-    blocks.append(context(note))
+    blocks.append(context(f"They cost {idle_cost(rows, currency)}: candidates for release."))
     for row in rows[:limit]:
         e164 = row.item.entry.e164
         info = button("Info", ids.HOME_INFO, e164)

@@ -25,6 +25,7 @@ from tests.fakes import Recorder
 from tests.handlers.test_approvals import APPROVALS, APPROVER, APPROVER2, REQUESTER, VIEWER, approval_bot, requested
 from tests.handlers.test_commands import buy_sandbox_number
 from tests.slack import ADMIN, TEAM, BotUnderTest
+from tests.webhooks import SMS_CHANNEL, sms_channel
 
 
 @pytest.fixture
@@ -91,7 +92,14 @@ async def test_the_home_tab_for_an_admin_an_approver_a_viewer_and_someone_withou
     for view in (admin, approver, viewer, requester):
         assert view["type"] == "home"
         shown = text_of(view)
-        for part in ("The pool: 2 numbers", "By provider", "By country", "GB 2", "Spend in", "Not forwarded: 1"):
+        for part in (
+            "The pool: 2 numbers",
+            "By provider",
+            "By country",
+            "GB 2",
+            "Spend in",
+            "No forwarding, no SMS routing: 1",
+        ):
             assert part in shown, (part, shown)
         assert "&lt;!channel&gt; spare line" in shown, "names are escaped"
         assert "<!channel>" not in shown
@@ -233,6 +241,21 @@ async def test_a_home_button_beyond_the_clickers_role_is_refused_on_their_home(
     assert "needs the approver role; yours is viewer" in text_of(bot.home_view(VIEWER))
 
 
+async def test_a_number_whose_sms_go_to_a_channel_is_not_idle(
+    team: tuple[BotUnderTest, Recorder], slack: SlackStub, redis: Redis
+) -> None:
+    bot, _ = team
+    routed, idle = await pool_of(redis, 2)
+    sms_channel(slack, ADMIN)
+    await bot.command(f"sms-to {routed} <#{SMS_CHANNEL}|sms>")
+    assert await redis.hget(keys.sms_routes(TEAM), routed) is not None
+
+    view = await bot.home(ADMIN)
+
+    assert "No forwarding, no SMS routing: 1" in text_of(view)
+    assert [b["value"] for b in bot.home_buttons(view, ids.HOME_INFO)] == [idle]
+
+
 async def test_a_purchase_publishes_the_home_of_whoever_looks_at_it_again(
     team: tuple[BotUnderTest, Recorder], slack: SlackStub
 ) -> None:
@@ -242,7 +265,7 @@ async def test_a_purchase_publishes_the_home_of_whoever_looks_at_it_again(
     number = await buy_sandbox_number(bot)
     assert len(bot.home_views(VIEWER)) > before, "the viewer's Home was published again"
     assert "The pool: 1 number" in text_of(bot.home_view(VIEWER))
-    assert "Not forwarded: 1" in text_of(bot.home_view(VIEWER))
+    assert "No forwarding, no SMS routing: 1" in text_of(bot.home_view(VIEWER))
     assert f"Bought `{number}`" not in text_of(bot.home_view(VIEWER)), "the admin's purchases are the admin's"
     # Whoever never opened the Home tab gets nothing published.
     assert bot.home_views(APPROVER2) == []
