@@ -43,7 +43,7 @@ def main() -> None:
     app = web.Application()
     app.router.add_post("/slack/events", events)
     app.router.add_get("/health", lambda _: asyncio.sleep(0, web.Response(text="ok")))
-    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), access_log=None, print=None)
+    web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]), access_log=None, print=None, backlog=2048)
 
 
 if __name__ == "__main__":

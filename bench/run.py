@@ -5,9 +5,11 @@
 
 Each app runs as its own process (the bot exactly as `python -m bot`, with WEB_CONCURRENCY 1 and
 2) behind the same aiohttp stack, against the same local Slack stand-in and a provider that
-answers after `--latency` seconds. Measured per run: the ack latency of every command (p50,
-p99, max), HTTP errors, results delivered through response_url, the server's CPU time per
-command (all its processes, including the work after the ack), and its resident memory.
+answers after `--latency` seconds, warmed up by one burst that is not measured. Measured per
+run: the ack latency of every command (p50, p99, max), HTTP errors, results delivered through
+response_url (an answer with numbers), the provider calls, the server's CPU time per command
+(all its processes, including the work after the ack), and its memory (RSS, and PSS, which
+counts the pages forked workers share once).
 """
 
 from __future__ import annotations
@@ -145,11 +147,13 @@ class Server:
             self.process.kill()
 
 
-async def burst_run(app: Server, slack: SlackStub, *, burst: int, commands: int, users: list[str], wait: float) -> Run:
+async def burst_run(
+    app: Server, slack: SlackStub, *, burst: int, commands: int, users: list[str], wait: float, tag: str = ""
+) -> Run:
     assert app.process is not None
     run = Run(app=app.name, burst=burst, commands=commands, rss_idle_mb=rss_mb(app.process.pid))
     run.pss_idle_mb = round(pss_mb(app.process.pid), 1)
-    keys = [f"{app.name}-{burst}-{i}" for i in range(commands)]
+    keys = [f"{app.name}-{tag}{burst}-{i}" for i in range(commands)]
     acks: list[float] = []
     cpu_before = cpu_seconds(app.process.pid)
     connector = aiohttp.TCPConnector(limit=0)
@@ -290,6 +294,10 @@ async def main(args: argparse.Namespace) -> Report:
                 env["PROVIDER_URL"] = provider.url
                 await seed(redis_url, users, 0)
                 async with Server(name, argv, env, port) as app:
+                    # Warm-up, not measured: connections to Redis, the provider and Slack opened,
+                    # lazily loaded data loaded, as in a process that has been serving a while.
+                    await burst_run(app, slack, burst=max(args.bursts), commands=max(args.bursts), users=users,
+                                    wait=args.latency + 30, tag="warm-")  # fmt: skip
                     for burst in args.bursts:
                         await seed(redis_url, users, 0)
                         calls = provider.calls
@@ -306,7 +314,7 @@ async def main(args: argparse.Namespace) -> Report:
                 async with Server("numberbot list", [sys.executable, "-m", "bot"], bot_env(
                     redis_url, slack, provider.url, port, 1
                 ), port) as app:  # fmt: skip
-                    report.list_ms[str(size)] = await list_time(app, slack, rounds=5)
+                    report.list_ms[str(size)] = await list_time(app, slack, rounds=15)
         finally:
             redis.terminate()
             await provider.stop()

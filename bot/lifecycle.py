@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
-__all__ = ["ACKS_FIRST", "Lifecycle"]
+__all__ = ["ACKS_FIRST", "QUIET", "Lifecycle"]
 
 log = logging.getLogger(__name__)
 
 ACKS_FIRST = 0.25  # the longest work after an ack waits for the acks being worked out
+QUIET = 0.005  # no ack begun for this long: the burst is over
 
 
 class Lifecycle:
@@ -28,6 +29,7 @@ class Lifecycle:
         self._acking = 0  # requests whose acknowledgement is being worked out
         self._acked = asyncio.Event()
         self._acked.set()
+        self._last_ack = float("-inf")  # when the latest ack began (loop time)
 
     @asynccontextmanager
     async def work(self) -> AsyncIterator[None]:
@@ -47,6 +49,7 @@ class Lifecycle:
         """Around the work before an acknowledgement, so that `after_acks` can wait for it."""
         self._acking += 1
         self._acked.clear()
+        self._last_ack = asyncio.get_running_loop().time()
         try:
             yield
         finally:
@@ -59,15 +62,24 @@ class Lifecycle:
         return self._acking
 
     async def after_acks(self, most: float = ACKS_FIRST) -> None:
-        """Let the acknowledgements being worked out go first (at most `most` seconds).
+        """Let the acknowledgements of a burst go first (at most `most` seconds).
 
-        Work after an ack competes for the one event loop with the acks of a burst: started at
-        once, it pushes the last acks of a burst of 200 past 300 ms (`python -m bench`); waiting
-        here lets every ack out first and costs the work a few milliseconds."""
-        if self._acking:
-            with suppress(TimeoutError):
-                async with asyncio.timeout(most):
-                    await self._acked.wait()
+        Work after an ack competes for the one event loop with the acks still to come: started
+        at once, it pushed the last acks of a burst of 200 past 300 ms (`python -m bench`). So it
+        waits until no ack is being worked out and none started for QUIET seconds (the rest of
+        a burst arrives within that), which costs the work a few milliseconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + most
+        while (left := deadline - loop.time()) > 0:
+            if self._acking:
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(left):
+                        await self._acked.wait()
+                continue
+            quiet = self._last_ack + QUIET - loop.time()
+            if quiet <= 0:
+                return
+            await asyncio.sleep(min(quiet, left))
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run a coroutine in the background, counted like request work, errors logged."""

@@ -28,10 +28,11 @@ import uvloop
 if TYPE_CHECKING:
     from bot.config import Settings
 
-__all__ = ["run"]
+__all__ = ["BACKLOG", "run"]
 
 log = logging.getLogger("numberbot.workers")
 
+BACKLOG = 2048  # connections the kernel holds until accepted (aiohttp's default, 128, is short for a burst)
 STOP_SECONDS = 10.0
 CRASHES_PER_MINUTE = 5  # more than this and the parent gives up rather than spin
 
@@ -51,7 +52,7 @@ def run(settings: Settings) -> int:
     # Before anything imports prometheus_client: every worker writes its samples here.
     metrics_dir = tempfile.mkdtemp(prefix="numberbot-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    listener = socket.create_server(("0.0.0.0", settings.port), backlog=2048, reuse_port=False)  # noqa: S104
+    listener = socket.create_server(("0.0.0.0", settings.port), backlog=BACKLOG, reuse_port=False)  # noqa: S104
     # The code is loaded once, here, and the forked workers share its pages; frozen so that
     # no worker's garbage collection writes to (and so copies) them (Python's gc.freeze docs).
     gc.disable()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.lifecycle import Lifecycle
+from bot.lifecycle import QUIET, Lifecycle
 from tests.slack import BotUnderTest
 
 
@@ -27,16 +27,16 @@ async def test_every_request_is_counted_while_its_ack_is_worked_out(
     bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[int] = []
-    search = bot.services.search
-    admit = search.admit
+    roles = bot.services.roles
+    role_of = roles.role_of
 
-    async def counting(caller):  # type: ignore[no-untyped-def]
+    async def counting(team_id: str, user_id: str):  # type: ignore[no-untyped-def]
         seen.append(bot.services.lifecycle.acks_in_progress)
-        return await admit(caller)
+        return await role_of(team_id, user_id)
 
-    monkeypatch.setattr(search, "admit", counting)
+    monkeypatch.setattr(roles, "role_of", counting)
     await bot.command("search US")
-    assert seen == [1], "the gate counted the search's ack while it was worked out"
+    assert seen[0] == 1, "the search's ack was counted while the gate checked the role"
     assert bot.services.lifecycle.acks_in_progress == 0
 
 
@@ -51,3 +51,12 @@ async def test_the_wait_is_bounded() -> None:
 async def test_nothing_waits_when_no_ack_is_in_progress() -> None:
     lifecycle = Lifecycle()
     await asyncio.wait_for(lifecycle.after_acks(most=60), 0.5)
+
+
+async def test_work_waits_a_moment_after_the_last_ack_began_for_the_rest_of_the_burst() -> None:
+    lifecycle = Lifecycle()
+    with lifecycle.acking():
+        pass  # an ack just went out; more of its burst may be arriving
+    started = time.monotonic()
+    await lifecycle.after_acks(most=1.0)
+    assert QUIET * 0.8 <= time.monotonic() - started < 0.5
