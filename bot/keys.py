@@ -55,6 +55,7 @@ __all__ = [
     "sms_routes",
     "sms_seen",
     "sms_sent",
+    "sms_stuck",
     "sms_teams",
     "spend",
     "teams",
@@ -291,6 +292,11 @@ def sms_expiring(team_id: str) -> str:
 def sms_sent(team_id: str, hour: str) -> str:
     """Test SMS sent in one hour (a limit against running up a bill)."""
     return f"{_team(team_id)}:sms:sent:{_safe(hour)}"
+
+
+def sms_stuck(team_id: str, e164: str) -> str:
+    """Set while Slack refuses the number's posts: whoever routed it was told (once a day)."""
+    return f"{_team(team_id)}:sms:stuck:{_digits(e164)}"
 
 
 def sms_teams() -> str:

@@ -79,6 +79,7 @@ __all__ = [
     "SmsRevealed",
     "SmsRouted",
     "SmsSent",
+    "SmsStuck",
     "SmsUnrouted",
     "Spend",
 ]
@@ -464,6 +465,14 @@ class SmsSent(Outcome):
     message_ids: tuple[str, ...]
     price: Money | None = None
     characters: int
+
+
+class SmsStuck(Outcome):
+    """Slack refuses the posts of a number's SMS into its channel (told to whoever routed it)."""
+
+    e164: str
+    channel: str
+    error: str  # Slack's error code: `is_archived`, `channel_not_found`, `not_in_channel`…
 
 
 class SmsPost(Outcome):

@@ -7,6 +7,8 @@ message's ts. While Slack is unreachable or rate limits (HTTP 429 with Retry-Aft
 waits in Redis with a "not before" time; every process's sweep (every couple of seconds) drains
 what is due, so the messages arrive in order once Slack is back. A number unrouted or released
 has its queue dropped, texts and all, instead of posted.
+When Slack refuses the post itself (channel archived, bot not in a private channel) the queue
+keeps waiting, and whoever routed the number is told in a DM, once a day while it lasts.
 
 The sweep also turns the View message button of a private SMS whose text expired into a line
 saying so (chat.update), so the channel never offers what can no longer be shown.
@@ -26,8 +28,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.models import new_id
 from bot.notify import Notifier
+from bot.outcomes import SmsStuck
 from bot.pool import PoolStore
 from bot.sms import post_of
+from bot.sms_models import SmsRoute
 from bot.sms_store import Head, SmsStore
 from bot.store import STORAGE_ERRORS
 
@@ -112,15 +116,30 @@ class SmsDelivery:
         try:
             ts = await self.notifier.post(route.channel, post)
         except SlackApiError as exc:
-            await self.store.retry_later(team_id, e164, self._now_ms() + int(1000 * _wait(exc)))
+            wait = _wait(exc)
+            await self.store.retry_later(team_id, e164, self._now_ms() + int(1000 * wait))
+            if wait == STUCK:
+                await self._tell_stuck(team_id, e164, route, str(exc.response.get("error", "")))
             return False
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             log.warning("slack unreachable; sms kept in order", extra={"error": type(exc).__name__})
             await self.store.retry_later(team_id, e164, self._now_ms() + int(1000 * BACKOFF))
             return False
+        if head.retry_at:  # it had to wait: if Slack was refusing, a later refusal is news again
+            await self.store.unstuck(team_id, e164)
         posted = queued.model_copy(update={"channel": route.channel, "ts": ts})
         keep = route.private and head.text is not None  # revealable until its own expiry
         return await self.store.done(team_id, e164, sms_id, token=token, keep_text=keep, posted=posted)
+
+    async def _tell_stuck(self, team_id: str, e164: str, route: SmsRoute, error: str) -> None:
+        """Tell whoever routed the number (a DM, once a day) that Slack refuses its posts."""
+        if not await self.store.stuck(team_id, e164, error):
+            return
+        stuck = SmsStuck(e164=e164, channel=route.channel, error=error, simulated=self.simulated)
+        try:
+            await self.notifier.tell(stuck, user_id=route.by)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("could not tell the router", extra={"error": type(exc).__name__})
 
     async def expire_buttons(self, team_id: str) -> int:
         """Replace View message with "expired" on posts whose text is gone; how many were updated."""

@@ -29,6 +29,7 @@ META_MS = 7 * 24 * 3600 * 1000  # sender and time of a posted SMS, for its View 
 SEEN_MS = 48 * 3600 * 1000  # message ids remembered: longer than any provider retries (Vonage: 24 h)
 PARTS_MS = 3600 * 1000  # the parts of a long message waiting for the rest
 MAX_QUEUE = 500  # a number's messages waiting for Slack; more are refused so the provider retries
+STUCK_NOTICE_SECONDS = 86400  # Slack keeps refusing a number's posts: its router is told once a day
 LEASE_MS = 30_000
 
 # Compare-and-set of a number's route, only while the number is in the pool.
@@ -275,6 +276,14 @@ class SmsStore:
 
     async def retry_later(self, team_id: str, e164: str, at_ms: int) -> None:
         await self.redis.hset(keys.sms_retry(team_id), e164, str(at_ms))
+
+    async def stuck(self, team_id: str, e164: str, error: str) -> bool:
+        """Note that Slack refuses the number's posts; True the first time in a day (tell someone)."""
+        return bool(await self.redis.set(keys.sms_stuck(team_id, e164), error, nx=True, ex=STUCK_NOTICE_SECONDS))
+
+    async def unstuck(self, team_id: str, e164: str) -> None:
+        """Slack took a post again: a later refusal is news again."""
+        await self.redis.delete(keys.sms_stuck(team_id, e164))
 
     async def expired(self, team_id: str, now_ms: int) -> list[str]:
         """Private SMS whose text expired by now (their View message buttons to update)."""

@@ -383,7 +383,7 @@ BUGS: tuple[Bug, ...] = (
         "sms delivered in order",
         "bot/sms_store.py",
         "        return bool(await self.redis.set(keys.sms_lease(team_id, e164), token, nx=True, px=LEASE_MS))",
-        "        return True",
+        "error))",
         (_SMS_INBOUND,),
     ),
     Bug(
@@ -473,6 +473,31 @@ BUGS: tuple[Bug, ...] = (
         '        form |= {"msisdn": str(raw.get("msisdn", "")), **_kept_settings(raw)}',
         '        form |= {"msisdn": str(raw.get("msisdn", ""))}',
         ("tests/handlers/test_sms_vonage.py", "tests/handlers/test_vonage_flow.py"),
+    ),
+    Bug(
+        "sms stuck: whoever routed a number is told at every retry while Slack refuses its posts",
+        "sms refused by Slack",
+        "bot/sms_store.py",
+        "error, nx=True, ex=STUCK_NOTICE_SECONDS))",
+        "error))",
+        (_SMS_INBOUND,),
+    ),
+    Bug(
+        "outcome unknown: a connection that broke after sending is reported as never sent",
+        "provider transport",
+        "bot/providers/http.py",
+        "    if isinstance(exc, httpx.ConnectTimeout):  # any other broken connection: maybe sent\n"
+        '        return httpx.RemoteProtocolError("the connection broke", request=request)\n',
+        "",
+        ("tests/providers/test_transport.py",),
+    ),
+    Bug(
+        "acks first: work after an ack starts while a burst is still being acknowledged",
+        "acks first",
+        "handlers/middleware.py",
+        "    await svc.lifecycle.after_acks()\n",
+        "",
+        ("tests/handlers/test_acks_first.py",),
     ),
 )
 

@@ -53,6 +53,7 @@ MESSAGES: dict[type[o.Outcome], Callable[[Any], Reply]] = {
     o.SmsRouted: sms.sms_routed,
     o.SmsUnrouted: sms.sms_unrouted,
     o.SmsSent: sms.sms_sent,
+    o.SmsStuck: sms.sms_stuck,
     o.SmsPost: sms.sms_post,
     o.SmsRevealed: sms.sms_revealed,
     o.SmsExpired: sms.sms_expired,

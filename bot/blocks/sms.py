@@ -14,11 +14,11 @@ from bot.blocks import ids
 from bot.blocks.common import Block, button, context, escape, header, provider_text, section
 from bot.models import show_money
 from bot.mrkdwn import code_text
-from bot.outcomes import SmsExpired, SmsPost, SmsRevealed, SmsRouted, SmsSent, SmsUnrouted
+from bot.outcomes import SmsExpired, SmsPost, SmsRevealed, SmsRouted, SmsSent, SmsStuck, SmsUnrouted
 from bot.phone import national_format
 from bot.replies import Reply
 
-__all__ = ["sms_expired", "sms_post", "sms_revealed", "sms_routed", "sms_sent", "sms_unrouted"]
+__all__ = ["sms_expired", "sms_post", "sms_revealed", "sms_routed", "sms_sent", "sms_stuck", "sms_unrouted"]
 
 TEXT_SHOWN = 2800  # characters of an SMS shown in one section (Slack's limit is 3000)
 
@@ -140,3 +140,21 @@ def sms_sent(outcome: SmsSent) -> Reply:
             f"{outcome.characters} characters · {label} {ids_text}{price}"
         )
     )
+
+
+_STUCK_WHY = {
+    "is_archived": "the channel is archived",
+    "channel_not_found": "the bot cannot see the channel (a private one it is not in, or deleted)",
+    "not_in_channel": "the bot is not in the channel",
+}
+
+
+def sms_stuck(stuck: SmsStuck) -> Reply:
+    """To whoever routed the number: its SMS are waiting because Slack refuses the posts."""
+    why = _STUCK_WHY.get(stuck.error, f"Slack answers `{escape(stuck.error)}`")
+    line = (
+        f"⚠️ SMS to *{national_format(stuck.e164)}* `{stuck.e164}` cannot be posted in <#{stuck.channel}>: {why}. "
+        "They wait in order and are tried again every minute for up to 24 hours: unarchive the channel or invite "
+        f"the bot, or send them elsewhere with `/number sms-to {stuck.e164} #channel` (`off` drops them)."
+    )
+    return Reply(text=f"SMS to {stuck.e164} cannot be posted in <#{stuck.channel}>: {why}.", blocks=[section(line)])

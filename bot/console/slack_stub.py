@@ -244,6 +244,8 @@ class SlackStub:
                     "team": "console",
                 }
             case "chat.postMessage":
+                if refused := self._post_refused(data):
+                    return {"ok": False, "error": refused}
                 return {
                     "ok": True,
                     "channel": data.get("channel"),
@@ -290,6 +292,16 @@ class SlackStub:
                 complete=True, title=f.get("title", ""), channel=data.get("channel_id"), thread=data.get("thread_ts")
             )
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in listed]}
+
+    def _post_refused(self, data: dict[str, Any]) -> str | None:
+        """Slack's refusal of a post into a channel it knows: archived, or private without the bot
+        (with chat:write.public the bot posts into any public channel without joining)."""
+        channel = self.channels.get(str(data.get("channel", "")))
+        if channel is None:
+            return None
+        if channel.private and not channel.bot_member:
+            return "channel_not_found"
+        return "is_archived" if channel.archived else None
 
     def _visible(self, data: dict[str, Any]) -> Channel | None:
         """The channel the bot can see (a private one only when it is in it)."""

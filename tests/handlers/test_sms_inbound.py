@@ -18,8 +18,9 @@ from bot.sms_store import SmsStore
 from tests.conftest import BotFactory
 from tests.fakes import Recorder
 from tests.handlers.conftest import pooled
-from tests.slack import TEAM, BotUnderTest
+from tests.slack import ADMIN, TEAM, BotUnderTest
 from tests.webhooks import (
+    SMS_CHANNEL,
     deliver,
     posts,
     route_number,
@@ -148,6 +149,37 @@ async def test_a_rate_limited_post_waits_for_retry_after_then_keeps_the_order(
     later(bot, 31)
     await bot.services.sms_delivery.run_once()
     assert [p.text.rsplit(": ", 1)[1] for p in posts(slack)] == ["first", "second"]
+
+
+def stuck_notices(slack: SlackStub) -> list[str]:
+    """What the router was told in a DM about posts Slack refuses."""
+    return [
+        c.text for c in slack.api_calls("chat.postMessage") if c.data.get("channel") == ADMIN and c.answer.get("ok")
+    ]
+
+
+async def test_a_channel_slack_refuses_keeps_the_queue_and_tells_the_router_once_a_day(
+    bot: BotUnderTest, slack: SlackStub, redis: Redis, routed: dict[str, str]
+) -> None:
+    slack.channels[SMS_CHANNEL].archived = True  # archived after routing: Slack answers is_archived
+    for i in (1, 2):
+        assert (
+            await deliver(bot, "sandbox", routed, json_body=sandbox_sms(NUMBER, f"a{i}", message_id=f"a{i}"))
+        ).status == 200
+    assert posts(slack) == []
+    (notice,) = stuck_notices(slack)
+    assert f"SMS to {NUMBER} cannot be posted in <#{SMS_CHANNEL}>: the channel is archived." == notice
+    later(bot, 61)
+    await bot.services.sms_delivery.run_once()
+    assert len(stuck_notices(slack)) == 1, "told once, not at every retry"
+    assert await redis.llen(keys.sms_queue(TEAM, NUMBER)) == 2, "the texts wait, in order"
+    slack.channels[SMS_CHANNEL].archived = False
+    later(bot, 200)
+    await bot.services.sms_delivery.run_once()
+    assert [p.text.rsplit(": ", 1)[1] for p in posts(slack)] == ["a1", "a2"]
+    slack.channels[SMS_CHANNEL].archived = True
+    await deliver(bot, "sandbox", routed, json_body=sandbox_sms(NUMBER, "a3", message_id="a3"))
+    assert len(stuck_notices(slack)) == 2, "refused again after Slack took posts: news again"
 
 
 async def test_two_processes_post_a_queue_once_and_in_order(
