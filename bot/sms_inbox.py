@@ -43,6 +43,7 @@ class WebhookAnswer:
     status: int
     body: dict[str, Any]
     drain: tuple[tuple[str, str], ...] = field(default=())
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class SmsInbox:
@@ -84,8 +85,8 @@ class SmsInbox:
         if provider.webhook_signed:
             _check_signed(provider, route, webhook)
         assert route is not None
-        if webhook.reply is not None:
-            return WebhookAnswer(200, webhook.reply)  # a handshake (Azure's subscription validation)
+        if webhook.reply is not None or webhook.reply_headers:  # a handshake (Azure's validations)
+            return WebhookAnswer(200, webhook.reply or {}, headers=webhook.reply_headers)
         if any(message.to != e164 for message in webhook.messages):
             raise WebhookRefused(403, "wrong-number")
         results = [

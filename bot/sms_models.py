@@ -43,6 +43,7 @@ class WebhookRefused(Exception):
 class WebhookRequest(Frozen):
     """An inbound webhook as the HTTP server received it (query, lower-cased headers, raw body)."""
 
+    method: str = "POST"  # OPTIONS: a CloudEvents abuse-protection handshake (Azure Event Grid)
     query: dict[str, str] = Field(default_factory=dict)
     headers: dict[str, str] = Field(default_factory=dict)
     content_type: str = ""
@@ -75,10 +76,11 @@ class InboundSms(Frozen):
 
 
 class SmsWebhook(Frozen):
-    """What a provider's webhook carried: messages, or a handshake to answer (Azure's validation)."""
+    """What a provider's webhook carried: messages, or a handshake to answer (Azure's validations)."""
 
     messages: tuple[InboundSms, ...] = ()
     reply: dict[str, str] | None = None
+    reply_headers: dict[str, str] = Field(default_factory=dict)  # a handshake answered in headers
     signed: bool = False  # its provider's signature was checked and matched
 
 

@@ -1,4 +1,5 @@
-"""The providers' HTTP surface: `POST /webhooks/<provider>/sms`, and the drainer beside it.
+"""The providers' HTTP surface: `POST /webhooks/<provider>/sms` (and `OPTIONS`, the CloudEvents
+handshake), and the drainer beside it.
 
 `add_routes(app, services)` is the one line bot/server.py's `web_app` adds: the route, and the
 background sweep that posts queued SMS (started and stopped with the aiohttp app, so it runs in
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 STOP_SECONDS = 5.0  # how long shutting down waits for a sweep round under way
-_HEADERS = ("aeg-event-type",)  # the only headers a provider's parser may look at
+_HEADERS = ("aeg-event-type", "webhook-request-origin")  # the only headers a provider's parser may look at
 
 
 def add_routes(app: web.Application, services: Services) -> None:
@@ -46,6 +47,7 @@ def add_routes(app: web.Application, services: Services) -> None:
                 await services.sms_store.count_refusal(known, "too-large")
                 return web.json_response({"error": "too-large"}, status=413)
             hook = WebhookRequest(
+                method=request.method,
                 query=dict(request.query),
                 headers={k.lower(): v for k, v in request.headers.items() if k.lower() in _HEADERS},
                 content_type=request.content_type,
@@ -57,9 +59,10 @@ def add_routes(app: web.Application, services: Services) -> None:
             return web.json_response({"error": "storage unavailable"}, status=503)  # the provider retries
         for team, e164 in answer.drain:  # after the answer: the post to Slack never holds the provider
             services.lifecycle.spawn(services.sms_delivery.drain(team, e164), name="sms-drain")
-        return web.json_response(answer.body, status=answer.status)
+        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
 
     app.router.add_post("/webhooks/{provider}/sms", sms)
+    app.router.add_route("OPTIONS", "/webhooks/{provider}/sms", sms)  # CloudEvents' handshake
     app.cleanup_ctx.append(_sweeping(services))
 
 

@@ -12,12 +12,18 @@ Deliveries use the Event Grid event schema: a JSON array of events, each with ``
 and in PascalCase; both are read). When the subscription is created Event Grid first sends a
 ``Microsoft.EventGrid.SubscriptionValidationEvent`` whose ``data.validationCode`` must be
 answered as ``{"validationResponse": code}`` (the synchronous handshake); the bot answers it
-only on a URL whose token checks. Event Grid signs nothing: the token is the verification.
+only on a URL whose token checks. A subscription that delivers in the CloudEvents v1.0 schema
+posts the same events one by one (``application/cloudevents+json``: ``type`` for ``eventType``)
+or as an array (``cloudevents-batch+json``), and validates the URL with CloudEvents' abuse
+protection instead: an ``OPTIONS`` request carrying ``WebHook-Request-Origin``, answered with
+``WebHook-Allowed-Origin`` naming that origin (again only on a URL whose token checks).
+Event Grid signs nothing: the token is the verification.
 Sending SMS through Azure is not done by the bot.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -27,6 +33,7 @@ from bot.sms_models import InboundSms, SmsWebhook, WebhookRefused, WebhookReques
 __all__ = ["RECEIVED", "VALIDATION", "AzureSms", "parse_events"]
 
 RECEIVED = "Microsoft.Communication.SMSReceived"
+_ORIGIN = re.compile(r"[A-Za-z0-9.-]{1,253}")  # a host name (Event Grid sends eventgrid.azure.net)
 VALIDATION = "Microsoft.EventGrid.SubscriptionValidationEvent"
 
 
@@ -47,7 +54,12 @@ def _when(raw: str) -> datetime:
 
 
 def parse_events(request: WebhookRequest) -> SmsWebhook:
-    """An Event Grid delivery: the validation handshake, or the SMSReceived events in it."""
+    """An Event Grid delivery: a validation handshake, or the SMSReceived events in it."""
+    if request.method == "OPTIONS":
+        origin = request.headers.get("webhook-request-origin", "")
+        if not _ORIGIN.fullmatch(origin):
+            raise WebhookRefused(400, "malformed")
+        return SmsWebhook(reply_headers={"WebHook-Allowed-Origin": origin, "WebHook-Allowed-Rate": "*"})
     body = request.json()
     events = body if isinstance(body, list) else [body]
     messages: list[InboundSms] = []

@@ -132,3 +132,48 @@ async def test_azure_numbers_do_not_send_sms_and_say_so(bot: BotUnderTest, route
     ack = await bot.command(f"sms {NUMBER} +14155550123 hello")
     assert bot.last(ack.key).text == "Azure: the bot receives Azure SMS through Event Grid but does not send them"
     assert router.calls.call_count == 0
+
+
+def cloud_event(text: str, message_id: str) -> dict[str, Any]:
+    """The same event in the CloudEvents v1.0 schema (a subscription's other delivery schema)."""
+    event = received(text, message_id)
+    return {
+        "id": event["id"],
+        "source": TOPIC,
+        "subject": event["subject"],
+        "data": event["data"],
+        "type": event["eventType"],
+        "time": event["eventTime"],
+        "specversion": "1.0",
+    }
+
+
+async def test_the_cloudevents_handshake_is_answered_only_on_the_numbers_own_url(
+    bot: BotUnderTest, redis: Redis, query: dict[str, str]
+) -> None:
+    """CloudEvents' abuse protection: OPTIONS with WebHook-Request-Origin, answered in headers."""
+    origin = {"WebHook-Request-Origin": "eventgrid.azure.net", "WebHook-Request-Rate": "120"}
+    answer = await bot.client.options("/webhooks/azure/sms", params=query, headers=origin)
+    assert answer.status == 200
+    assert answer.headers.get("WebHook-Allowed-Origin") == "eventgrid.azure.net"
+    forged = await bot.client.options("/webhooks/azure/sms", params={**query, "token": "x"}, headers=origin)
+    assert forged.status == 403
+    assert "WebHook-Allowed-Origin" not in forged.headers
+    bare = await bot.client.options("/webhooks/azure/sms", params=query)
+    assert bare.status == 400
+    assert "WebHook-Allowed-Origin" not in bare.headers
+    assert await SmsStore(redis).refusals() == {"azure:bad-token": 1, "azure:malformed": 1}
+
+
+async def test_cloudevents_deliveries_are_posted_once_in_order(
+    bot: BotUnderTest, slack: SlackStub, query: dict[str, str]
+) -> None:
+    one = {"content-type": "application/cloudevents+json; charset=utf-8"}
+    batch = {"content-type": "application/cloudevents-batch+json; charset=utf-8"}
+    assert (await deliver(bot, "azure", query, json_body=cloud_event("first", "Incoming_1"), headers=one)).status == 200
+    both = [cloud_event("first", "Incoming_1"), cloud_event("second", "Incoming_2")]
+    assert (await deliver(bot, "azure", query, json_body=both, headers=batch)).status == 200
+    assert [p.text for p in posts(slack)] == [
+        f"SMS to {NUMBER} from +15555555555: first",
+        f"SMS to {NUMBER} from +15555555555: second",
+    ]
