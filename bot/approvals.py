@@ -26,7 +26,8 @@ from bot.outcomes import (
     RequesterNotice,
     Requoted,
 )
-from bot.purchases import Progress, PurchaseService, QuoteStore
+from bot.purchases import Progress, PurchaseService
+from bot.quote_store import QuoteStore
 
 __all__ = ["ApprovalService"]
 
