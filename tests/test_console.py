@@ -123,8 +123,8 @@ def test_a_refused_message_is_printed_as_slacks_refusal() -> None:
     out = io.StringIO()
     console = Console(Settings(), out=out)
     problem = "action_id 'nb_list_page' is already used in this block [json-pointer:/blocks/3/elements/1/action_id]"
-    console._pending.append(Call("respond", "m1", {"text": "page 2"}, problems=[problem]))
-    console._flush()
+    console.screen.pending.append(Call("respond", "m1", {"text": "page 2"}, problems=[problem]))
+    console.screen.flush(user=console.user, show_home=False)
     assert "(Slack refused what the bot sent with m1: invalid_blocks)" in out.getvalue()
     assert problem in out.getvalue()
     assert "page 2" not in out.getvalue(), "Slack shows nothing of a refused message"
@@ -146,3 +146,10 @@ def test_the_home_tab_in_the_console() -> None:
     assert "[1] Info" in viewer
     assert "Last action: 🗑️ Released" in out.split("(clicking “Release”")[1]
     assert "== The pool: 0 numbers ==" in out.split("(clicking “Release”")[1]
+
+
+def test_input_that_ends_inside_a_form_ends_the_console() -> None:
+    """A form the bot refuses is asked again; when the piped input ends there, the console stops."""
+    out = run_console("/number\nZZ\n")  # the search form, a country the bot refuses, then nothing more
+    assert "== form: Search numbers ==" in out
+    assert out.rstrip().endswith("(the input ended: the form was not submitted)")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from bot.config import Settings
-from bot.console.session import Console, RealProvidersRefused, lines_from
+from bot.console.session import Console, RealProvidersRefused
+from bot.console.terminal import answer, lines_from
 
 __all__ = ["Console", "RealProvidersRefused", "run_console"]
 
@@ -21,14 +21,7 @@ async def run_console(settings: Settings, *, allow_real: bool = False) -> int:
         return f"{console.user}> "
 
     async def ask(question: str) -> str:
-        if stream.isatty():
-            try:
-                return await asyncio.to_thread(input, question)
-            except EOFError:
-                return ""
-        line = (await asyncio.to_thread(stream.readline)).rstrip("\n")
-        print(f"{question}{line}", flush=True)
-        return line
+        return await answer(stream, question)
 
     try:
         await console.run(lines_from(stream, prompt), ask)

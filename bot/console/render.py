@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["mrkdwn_to_text", "render_blocks"]
+__all__ = ["mrkdwn_to_text", "plain_text", "render_blocks"]
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<(?:https?://|tel:|mailto:)[^|>]*\|([^>]*)>")
@@ -21,6 +21,13 @@ def mrkdwn_to_text(text: str) -> str:
     text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
     text = text.replace("`", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def plain_text(obj: Any) -> str:
+    """A text object's text as written (no mrkdwn undone): labels, titles, options, button names."""
+    if isinstance(obj, dict):
+        return str(obj.get("text", ""))
+    return str(obj or "")
 
 
 def _text(obj: dict[str, Any] | None) -> str:
