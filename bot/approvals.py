@@ -26,8 +26,7 @@ from bot.outcomes import (
     RequesterNotice,
     Requoted,
 )
-from bot.purchases import Progress, PurchaseService
-from bot.quote_store import QuoteStore
+from bot.purchases import Progress, PurchaseService, QuoteStore
 
 __all__ = ["ApprovalService"]
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.budget import BudgetStore
     from bot.providers.base import NumberProvider
     from bot.providers.registry import ProviderSet
-    from bot.quote_store import QuoteStore
+    from bot.purchases import QuoteStore
     from bot.store import RedisClient
 
 __all__ = ["CACHE_SECONDS", "BalanceService", "needed_now"]

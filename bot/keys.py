@@ -158,7 +158,7 @@ def number_mark(account: str, e164: str) -> str:
     """Which operation is buying (or bought) a number on one provider account.
 
     Tagged by the account, not the team: teams sharing an account see one mark. So it lives in
-    another Cluster slot than the team's keys (see bot/number_marks.py for the two-step protocol).
+    another Cluster slot than the team's keys (see NumberMarks in bot/journal.py for the two-step protocol).
     """
     return f"nb:{{acct:{_safe(account)}}}:number:{_safe(e164.removeprefix('+'))}"
 

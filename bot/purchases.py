@@ -1,6 +1,6 @@
 """Buy → quote → confirm → exactly one purchase.
 
-The quote (number, provider, price, requester, expiry) is stored server-side (bot/quote_store.py);
+The quote (number, provider, price, requester, expiry) is stored server-side (`QuoteStore`);
 buttons carry only its id. Confirming re-checks the clicker, then claims the quote and
 records the purchase as in flight in one atomic step (bot.journal) before the provider is
 asked. An ambiguous answer is resolved by asking the provider whether the account owns the
@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING
 
 from bot import keys
 from bot.accounts import AccountCache
+from bot.audit import quote_fields
 from bot.budget import BudgetStore, approval_reasons, month_of, spend_entry
 from bot.changes import Changes
 from bot.errors import BotError, ChargesRequired, OutcomeUnknown, PermissionDenied, StaleAction
-from bot.journal import BudgetHold, Journal, JournalProgress
+from bot.journal import BudgetHold, Finish, Journal, JournalProgress, NumberMarks
 from bot.keys import UnsafeKey
 from bot.metrics import PURCHASES
-from bot.models import ApprovalRef, Caller, Offer, Operation, Quote, new_id, utcnow
-from bot.number_marks import NumberMarks
+from bot.models import ApprovalRef, Caller, Offer, Operation, OwnedNumber, PoolEntry, Quote, new_id, utcnow
 from bot.outcomes import (
+    Bought,
     NumberTaken,
     Outcome,
     PurchaseFailed,
@@ -38,14 +39,13 @@ from bot.outcomes import (
 )
 from bot.providers.base import Order
 from bot.providers.registry import ProviderSet
-from bot.purchase_ends import PurchaseEnds
-from bot.quote_store import QuoteStore
 from bot.search import SearchStore
 
 if TYPE_CHECKING:
     from bot.balance import BalanceService
+    from bot.store import RedisClient
 
-__all__ = ["NOT_OWNED_GRACE", "Progress", "PurchaseService"]
+__all__ = ["NOT_OWNED_GRACE", "Progress", "PurchaseService", "QuoteStore"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,50 @@ Progress = Callable[[Outcome], Awaitable[None]]  # shows how a long click is goi
 # A lapsed purchase younger than this is not declared "not bought" yet: the provider may
 # still be completing a request the dead process sent just before it died.
 NOT_OWNED_GRACE = timedelta(seconds=10)
+
+# Change a quote only while it is what was read (a claimed quote stays claimed), keeping its expiry.
+_REPLACE_QUOTE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
+"""
+
+# Take a quote away from whoever asked for it (cancel), unless a purchase claimed it.
+_TAKE_QUOTE = """
+local q = redis.call('GET', KEYS[1])
+if not q then return false end
+redis.call('DEL', KEYS[1])
+return q
+"""
+
+
+class QuoteStore:
+    """Quotes, each with its expiry; a claim compares the stored JSON, so a changed quote is never bought."""
+
+    def __init__(self, redis: RedisClient) -> None:
+        self.redis = redis
+        self._take = redis.register_script(_TAKE_QUOTE)
+        self._replace = redis.register_script(_REPLACE_QUOTE)
+
+    async def save(self, quote: Quote, ttl_seconds: int) -> None:
+        await self.redis.set(keys.quote(quote.team_id, quote.id), quote.model_dump_json(), ex=ttl_seconds)
+
+    async def raw(self, team_id: str, quote_id: str) -> str | None:
+        return await self.redis.get(keys.quote(team_id, quote_id))  # type: ignore[no-any-return]
+
+    async def get(self, team_id: str, quote_id: str) -> Quote | None:
+        raw = await self.raw(team_id, quote_id)
+        return Quote.model_validate_json(raw) if raw else None
+
+    async def replace(self, expected: str, quote: Quote) -> bool:
+        """Store `quote` in place of the JSON `expected`; False when that changed or is gone."""
+        key = keys.quote(quote.team_id, quote.id)
+        return bool(await self._replace(keys=[key], args=[expected, quote.model_dump_json()]))
+
+    async def take(self, team_id: str, quote_id: str) -> Quote | None:
+        """Remove a quote atomically (cancel, deny); None when it expired or was claimed."""
+        raw = await self._take(keys=[keys.quote(team_id, quote_id)])
+        return Quote.model_validate_json(raw) if raw else None
 
 
 async def _quiet(_: Outcome) -> None:
@@ -92,15 +136,6 @@ class PurchaseService:
         self.clock = clock
         self.sleep = sleep
         self.changes = changes or Changes()
-        self.ends = PurchaseEnds(
-            providers=providers,
-            journal=journal,
-            marks=marks,
-            accounts=accounts,
-            balances=balances,
-            changes=self.changes,
-            clock=clock,
-        )
 
     def _reasons(self, caller: Caller, quote: Quote, spend: Spend) -> tuple[str, ...]:
         if caller.role is None:  # the gate lets no one without a role this far; never assume one
@@ -264,7 +299,7 @@ class PurchaseService:
         holder = await self.marks.acquire(provider.account, op)
         if holder is not None:
             detail = f"already {'bought' if holder.status == 'bought' else 'being bought'} by {holder.user}"
-            await self.ends.not_bought(op, "taken", "taken", detail=detail)
+            await self._not_bought(op, "taken", "taken", detail=detail)
             return NumberTaken(quote=quote, holder=holder.user, bought=holder.status == "bought")
         tracker = JournalProgress(self.journal, op, {})
         await tracker.save(marked=True)  # from here on a buy request may be on its way
@@ -299,12 +334,12 @@ class PurchaseService:
             except OutcomeUnknown:
                 return await self._check(op, order, tracker)
             except BotError as exc:
-                return await self.ends.failed(op, exc.user_message)
+                return await self._fail(op, exc.user_message)
             except Exception:
                 # Not a mapped provider answer: it may have happened, so find out.
                 log.exception("purchase raised unexpectedly", extra={"op": op.id, "provider": op.provider})
                 return await self._check(op, order, tracker)
-            return await self.ends.bought(op, owned)
+            return await self._complete(op, owned)
 
     def _young(self, op: Operation) -> float:
         """Seconds left of the grace period, during which "not owned" is not believed yet."""
@@ -331,16 +366,83 @@ class PurchaseService:
             )
             return PurchasePending(quote=op.quote, message=message, simulated=self.providers.simulated_names)
         if owned is None:
-            return await self.ends.failed(op, f"{provider.label} says the account does not have the number")
-        return await self.ends.bought(op, owned)
+            return await self._fail(op, f"{provider.label} says the account does not have the number")
+        return await self._complete(op, owned)
+
+    async def _complete(self, op: Operation, owned: OwnedNumber | None) -> Bought:
+        quote = op.quote
+        assert quote is not None
+        offer = quote.offer
+        now = self.clock()
+        entry = PoolEntry(
+            e164=offer.e164,
+            provider=offer.provider,
+            country=offer.country,
+            monthly=offer.monthly or (owned.monthly if owned else None),
+            setup=offer.setup,
+            bought_by=op.user_id,
+            bought_at=now,
+            op_id=op.id,
+        )
+        result = await self.journal.finish(
+            op,
+            Finish(
+                status="bought",
+                outcome=f"bought {offer.e164}",
+                allowed_from=("inflight", "failed"),  # a buy that really happened always wins
+                sets=[
+                    (keys.pool(op.team_id), offer.e164, entry.model_dump_json()),
+                    (keys.spend(op.team_id, month_of(now)), op.id, spend_entry(quote.charges(), op.provider)),
+                ],
+                deletes=[(keys.holds(op.team_id), op.id)],  # the reservation becomes spend
+                audit=quote_fields(
+                    quote,
+                    actor=op.user_id,
+                    action="buy",
+                    outcome="bought",
+                    detail=f"approved by {op.approval.approved_by}" if op.approval else None,
+                ),
+            ),
+        )
+        log.info("purchase finished", extra={"op": op.id, "result": result, "number": offer.e164})
+        provider = self.providers.require(op.provider)
+        await self.marks.bought(provider.account, op)
+        await self.accounts.forget(provider.account)
+        if self.balances is not None:
+            await self.balances.forget(provider)
+        self.changes.changed(op.team_id, op.user_id, op.approval.approved_by if op.approval else "")
+        return Bought(quote=quote, owned=owned, buyer=op.user_id, simulated=self.providers.simulated_names)
+
+    async def _not_bought(
+        self, op: Operation, status: str, outcome: str, *, detail: str, cost: list | None = None
+    ) -> None:
+        """End an operation that bought nothing: recorded once, with its audit entry."""
+        assert op.quote is not None
+        audit = quote_fields(op.quote, actor=op.user_id, action="buy", outcome=outcome, detail=detail, cost=cost)
+        await self.journal.finish(
+            op,
+            Finish(
+                status=status,
+                outcome=f"not bought: {detail}",
+                deletes=[(keys.holds(op.team_id), op.id)],  # the reservation is given back
+                audit=audit,
+            ),
+        )
+        if status != "taken":  # a taken number's mark is the holder's, not ours
+            await self.marks.free(self.providers.require(op.provider).account, op)
+        self.changes.changed(op.team_id, op.user_id)
+
+    async def _fail(self, op: Operation, reason: str) -> PurchaseFailed:
+        assert op.quote is not None
+        await self._not_bought(op, "failed", "failed", detail=reason)
+        return PurchaseFailed(quote=op.quote, reason=reason, simulated=self.providers.simulated_names)
 
     async def _ask_for_charges(self, op: Operation, exc: ChargesRequired) -> PurchaseResult:
         """The provider wants charges accepted: nothing bought; a second, priced confirmation."""
         quote = op.quote
         assert quote is not None
         charges = [exc.charges] if exc.charges is not None else []
-        detail = exc.detail or exc.user_message
-        await self.ends.not_bought(op, "charges", "charges required", detail=detail, cost=charges)
+        await self._not_bought(op, "charges", "charges required", detail=exc.detail or exc.user_message, cost=charges)
         if exc.charges is None:
             return PurchaseFailed(quote=quote, reason=exc.user_message, simulated=self.providers.simulated_names)
         spend = await self.budget.read(op.team_id)
@@ -367,7 +469,7 @@ class PurchaseService:
         provider = self.providers.require(op.provider)
         if op.mark_first and not state.get("marked"):
             # The process stopped before marking the number, so no buy request was sent.
-            return await self.ends.failed(op, f"the bot stopped before asking {provider.label}; nothing was bought")
+            return await self._fail(op, f"the bot stopped before asking {provider.label}; nothing was bought")
         order = self._order(op)
         tracker = JournalProgress(self.journal, op, state)
         async with self.journal.lease(op):
@@ -379,5 +481,5 @@ class PurchaseService:
             if owned is None:
                 if self._young(op) > 0:
                     return None
-                return await self.ends.failed(op, f"{provider.label} says the account does not have the number")
-            return await self.ends.bought(op, owned)
+                return await self._fail(op, f"{provider.label} says the account does not have the number")
+            return await self._complete(op, owned)

@@ -16,9 +16,8 @@ from bot.accounts import AccountCache
 from bot.audit import entry_fields
 from bot.changes import Changes
 from bot.errors import BotError, NotFound, NotSupported, OutcomeUnknown, PermissionDenied, StaleAction
-from bot.journal import Finish, Journal, JournalProgress
+from bot.journal import Finish, Journal, JournalProgress, NumberMarks
 from bot.models import Caller, Frozen, Operation, new_id, utcnow
-from bot.number_marks import NumberMarks
 from bot.outcomes import ReleaseCancelled, Released, ReleaseFailed, ReleasePending, ReleasePrompt, Releasing
 from bot.pool import PoolStore
 from bot.providers.base import NumberProvider

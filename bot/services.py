@@ -28,16 +28,14 @@ from bot.dispatch import Dispatcher
 from bot.emergency import CallerIdRequests, EmergencyService
 from bot.home import HomeService
 from bot.home_actions import HomeActions
-from bot.journal import Journal
+from bot.journal import Journal, NumberMarks
 from bot.lifecycle import Lifecycle
 from bot.metrics import Instrumented
 from bot.notify import Notifier
-from bot.number_marks import NumberMarks
 from bot.pool import PoolService, PoolStore
 from bot.providers.base import NumberProvider
 from bot.providers.registry import ProviderSet, build_providers
-from bot.purchases import PurchaseService
-from bot.quote_store import QuoteStore
+from bot.purchases import PurchaseService, QuoteStore
 from bot.rates import Rates
 from bot.reconciler import Reconciler
 from bot.releases import IntentStore, ReleaseService

@@ -156,7 +156,7 @@ BUGS: tuple[Bug, ...] = (
     Bug(
         "one purchase per number: the number's mark is never checked",
         "exactly once",
-        "bot/number_marks.py",
+        "bot/journal.py",
         '        """Mark the number for `op`; None when it is ours now, else who holds it."""\n',
         '        """Mark the number for `op`; None when it is ours now, else who holds it."""\n        return None\n',
         ("tests/test_number_marks.py",),

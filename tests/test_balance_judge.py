@@ -15,7 +15,7 @@ from bot.budget import BudgetStore
 from bot.models import Money, Offer, Quote, utcnow
 from bot.providers.base import BaseProvider, Capabilities
 from bot.providers.registry import ProviderSet
-from bot.quote_store import QuoteStore
+from bot.purchases import QuoteStore
 from bot.rates import Rates
 
 

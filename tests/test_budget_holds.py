@@ -18,7 +18,7 @@ from bot.blocks import ids
 from bot.budget import BudgetStore, Spend, month_of
 from bot.journal import BudgetHold
 from bot.models import Operation, Quote, new_id, utcnow
-from bot.quote_store import QuoteStore
+from bot.purchases import QuoteStore
 from tests.conftest import make_settings
 from tests.fakes import FakeCarrier
 from tests.handlers.test_commands import grant

@@ -13,7 +13,7 @@ from bot import keys
 from bot.budget import month_of
 from bot.journal import Journal
 from bot.models import Operation, Quote, new_id, utcnow
-from bot.quote_store import QuoteStore
+from bot.purchases import QuoteStore
 from tests.fakes import FakeCarrier
 from tests.slack import TEAM
 

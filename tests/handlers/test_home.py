@@ -20,7 +20,7 @@ from bot.blocks import ids
 from bot.console.slack_stub import SlackStub
 from bot.models import Money, Offer, PoolEntry, Quote, utcnow
 from bot.providers.sandbox import SandboxProvider
-from bot.quote_store import QuoteStore
+from bot.purchases import QuoteStore
 from tests.fakes import Recorder
 from tests.handlers.test_approvals import APPROVALS, APPROVER, APPROVER2, REQUESTER, VIEWER, approval_bot, requested
 from tests.handlers.test_commands import buy_sandbox_number
