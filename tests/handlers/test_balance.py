@@ -26,7 +26,8 @@ from tests.providers.contract import Account, Listing, london
 from tests.providers.kazoo_wire import API_KEY as KAZOO_KEY
 from tests.providers.kazoo_wire import BASE_URL as KAZOO_URL
 from tests.providers.kazoo_wire import KazooWire, plan_charges
-from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire, basic_auth
+from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire
+from tests.providers.vonage_wire import authorised as vonage_authorised
 from tests.slack import BotUnderTest
 
 SEARCH = "search GB 20 --provider vonage --limit 1"
@@ -35,10 +36,7 @@ OFFER = Listing(e164=london(123), monthly=Decimal("1.25"))
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    def vonage_auth(request: httpx.Request) -> None:
-        assert request.headers["authorization"] == basic_auth()
-
-    yield from routed(BASE_URL, vonage_auth)
+    yield from routed(BASE_URL, vonage_authorised)
 
 
 @pytest.fixture

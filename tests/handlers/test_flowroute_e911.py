@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -29,7 +28,7 @@ from tests.providers.flowroute_wire import (
     SECRET_KEY,
     FlowrouteAccount,
     FlowrouteWire,
-    basic_auth,
+    authorised,
 )
 from tests.slack import TEAM, BotUnderTest
 
@@ -47,10 +46,7 @@ def account() -> FlowrouteAccount:
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    def signed_in(request: httpx.Request) -> None:
-        assert request.headers["authorization"] == basic_auth()
-
-    yield from routed(BASE_URL, signed_in)
+    yield from routed(BASE_URL, authorised)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -28,11 +27,10 @@ from tests.providers.contract import Listing
 from tests.providers.flowroute_wire import (
     ACCESS_KEY,
     BASE_URL,
-    JSON_API,
     SECRET_KEY,
     FlowrouteAccount,
     FlowrouteWire,
-    basic_auth,
+    authorised,
     json_of,
     seattle,
 )
@@ -48,11 +46,6 @@ DESTINATION = "+14155550123"
 @pytest.fixture
 def account() -> FlowrouteAccount:
     return FlowrouteAccount()
-
-
-def authorised(request: httpx.Request) -> None:
-    assert request.headers["authorization"] == basic_auth()
-    assert request.headers["accept"] == JSON_API
 
 
 @pytest.fixture

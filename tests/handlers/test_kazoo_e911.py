@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -19,7 +18,7 @@ from tests.conftest import BotFactory
 from tests.handlers.conftest import pooled, provider_bot, routed
 from tests.handlers.said import audited, reply
 from tests.providers.contract import Account, Listing
-from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, TOKEN, KazooWire, json_of
+from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, KazooWire, authorised, json_of
 from tests.slack import BotUnderTest
 
 NUMBER = "+14155550123"
@@ -29,10 +28,7 @@ ADDRESS = "116 Natoma St Apt 116, San Francisco, CA 94105-3745"
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
-    def token(request: httpx.Request) -> None:
-        assert request.url.path == "/v2/api_auth" or request.headers["x-auth-token"] == TOKEN
-
-    yield from routed(BASE_URL, token)
+    yield from routed(BASE_URL, authorised)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -29,8 +28,8 @@ from tests.providers.kazoo_wire import (
     ACCOUNT_ID,
     API_KEY,
     BASE_URL,
-    TOKEN,
     KazooWire,
+    authorised,
     callflow_id,
     forward_flow,
     json_of,
@@ -42,11 +41,6 @@ A = f"/v2/accounts/{ACCOUNT_ID}"
 OFFERED = [Listing(e164="+14155550123", country="US"), Listing(e164="+14155550124", country="US")]
 NUMBER = OFFERED[0].e164
 DESTINATION = "+447400123456"
-
-
-def authorised(request: httpx.Request) -> None:
-    if request.url.path != "/v2/api_auth":
-        assert request.headers["x-auth-token"] == TOKEN
 
 
 @pytest.fixture

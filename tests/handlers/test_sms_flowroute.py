@@ -15,7 +15,6 @@ from bot.console.slack_stub import SlackStub
 from bot.providers.flowroute import FlowrouteProvider
 from tests.conftest import BotFactory
 from tests.handlers.conftest import routed
-from tests.handlers.test_flowroute_flow import authorised
 from tests.providers.contract import Listing
 from tests.providers.flowroute_wire import (
     ACCESS_KEY,
@@ -23,6 +22,7 @@ from tests.providers.flowroute_wire import (
     SECRET_KEY,
     FlowrouteAccount,
     FlowrouteWire,
+    authorised,
     json_of,
     seattle,
 )

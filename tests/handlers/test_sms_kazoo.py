@@ -14,9 +14,8 @@ from bot.console.slack_stub import SlackStub
 from bot.providers.kazoo import KazooProvider
 from tests.conftest import BotFactory
 from tests.handlers.conftest import routed
-from tests.handlers.test_kazoo_flow import authorised
 from tests.providers.contract import Account, Listing
-from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, KazooWire, json_of
+from tests.providers.kazoo_wire import ACCOUNT_ID, API_KEY, BASE_URL, KazooWire, authorised, json_of
 from tests.slack import TEAM, BotUnderTest
 from tests.webhooks import SMS_CHANNEL, route_of, sms_bot
 

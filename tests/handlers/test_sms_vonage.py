@@ -26,9 +26,8 @@ from bot.providers.vonage import VonageProvider
 from bot.sms_store import SmsStore
 from tests.conftest import BotFactory
 from tests.handlers.conftest import routed
-from tests.handlers.test_vonage_flow import authorised
 from tests.providers.contract import Account, Listing, london
-from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire, form_of
+from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire, authorised, form_of
 from tests.slack import TEAM, BotUnderTest
 from tests.webhooks import PUBLIC_URL, SMS_CHANNEL, deliver, posts, query_for, route_number, route_of, sms_bot
 

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 
-import httpx
 import pytest
 import respx
 from redis.asyncio import Redis
@@ -25,7 +24,7 @@ from bot.providers.vonage import VonageProvider
 from tests.conftest import BotFactory
 from tests.handlers.conftest import provider_bot, routed
 from tests.providers.contract import Account, Listing, london
-from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire, basic_auth, form_of
+from tests.providers.vonage_wire import API_KEY, API_SECRET, BASE_URL, VonageWire, authorised, form_of
 from tests.slack import ADMIN, TEAM, BotUnderTest
 
 OFFERED = [
@@ -33,10 +32,6 @@ OFFERED = [
     Listing(e164=london(124), monthly=Decimal("1.50")),
 ]
 DESTINATION = "+447400123456"
-
-
-def authorised(request: httpx.Request) -> None:
-    assert request.headers["authorization"] == basic_auth()
 
 
 @pytest.fixture

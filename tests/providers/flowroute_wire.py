@@ -74,6 +74,12 @@ def basic_auth(key: str = ACCESS_KEY, secret: str = SECRET_KEY) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
+def authorised(request: httpx.Request) -> None:
+    """Every Flowroute call carries HTTP Basic credentials and asks for JSON:API."""
+    assert request.headers["authorization"] == basic_auth()
+    assert request.headers["accept"] == JSON_API
+
+
 def json_of(request: httpx.Request) -> Any:
     """The JSON:API body of a request (asserting its content type)."""
     assert request.headers["content-type"] == JSON_API

@@ -44,6 +44,12 @@ ACCOUNT = rf"/v2/accounts/{ACCOUNT_ID}"
 NUMBER = r"(?P<number>\+\d+)"
 
 
+def authorised(request: httpx.Request) -> None:
+    """Every Kazoo call but the sign-in carries the token the sign-in gave (X-Auth-Token)."""
+    if request.url.path != "/v2/api_auth":
+        assert request.headers["x-auth-token"] == TOKEN
+
+
 def json_of(request: httpx.Request) -> Any:
     assert request.headers["content-type"] == "application/json"
     return json.loads(request.content)

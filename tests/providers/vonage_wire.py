@@ -68,6 +68,11 @@ def basic_auth(key: str = API_KEY, secret: str = API_SECRET) -> str:
     return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
+def authorised(request: httpx.Request) -> None:
+    """Every Vonage call carries the account's HTTP Basic credentials (never in the URL)."""
+    assert request.headers["authorization"] == basic_auth()
+
+
 def sms_parts(text: str, unicode: bool) -> int:
     single, part = (70, 67) if unicode else (160, 153)
     return 1 if len(text) <= single else -(-len(text) // part)
