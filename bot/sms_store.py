@@ -144,6 +144,7 @@ class SmsStore:
         )
         if answer == "ok":
             await self.redis.sadd(keys.sms_teams(), team_id)
+            await self.unstuck(team_id, e164)  # a new channel: its refusals are news
         return str(answer)
 
     async def clear(self, team_id: str, e164: str, *, unroute: bool) -> tuple[SmsRoute | None, bool]:
@@ -162,6 +163,7 @@ class SmsStore:
                 continue  # a message arrived meanwhile: read the queue again
             if answer[0] == "routed":
                 return None, False
+            await self.unstuck(team_id, e164)
             return (SmsRoute.model_validate_json(answer[1]) if answer[1] else None), True
         return None, False
 

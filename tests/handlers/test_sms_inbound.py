@@ -180,6 +180,14 @@ async def test_a_channel_slack_refuses_keeps_the_queue_and_tells_the_router_once
     slack.channels[SMS_CHANNEL].archived = True
     await deliver(bot, "sandbox", routed, json_body=sandbox_sms(NUMBER, "a3", message_id="a3"))
     assert len(stuck_notices(slack)) == 2, "refused again after Slack took posts: news again"
+    sms_channel(slack, channel="C0OTHER")
+    ack = await bot.command(f"sms-to {NUMBER} <#C0OTHER|other>")
+    assert "now go to" in bot.last(ack.key).text
+    slack.channels["C0OTHER"].archived = True  # this one is archived after routing too
+    later(bot, 200)
+    await bot.services.sms_delivery.run_once()
+    assert stuck_notices(slack)[-1].endswith("cannot be posted in <#C0OTHER>: the channel is archived.")
+    assert len(stuck_notices(slack)) == 3, "routed to another channel that refuses: told about that one"
 
 
 async def test_two_processes_post_a_queue_once_and_in_order(
