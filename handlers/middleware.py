@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands, grammar
 from bot.access import Kind, Need, authorize, need_for
-from bot.blocks import ids, render
+from bot.blocks import render
 from bot.errors import BotError, InputError, PermissionDenied
 from bot.models import Caller
 from bot.outcomes import Outcome
@@ -114,8 +114,9 @@ def _refuse(svc: Services, body: dict[str, Any], line: str) -> BoltResponse:
     if "command" in body:
         return _json(slack_args(Reply(text=line), "ack"))
     if body.get("type") == "view_submission":
-        first = ((body.get("view") or {}).get("blocks") or [{}])[0].get("block_id", ids.COUNTRY)
-        return _json({"response_action": "errors", "errors": {first: line[:150]}})
+        inputs = [b.get("block_id") for b in (body.get("view") or {}).get("blocks") or [] if b.get("type") == "input"]
+        if inputs:  # Slack shows errors only under an input of the submitted view
+            return _json({"response_action": "errors", "errors": {inputs[0]: line[:150]}})
     if body.get("type") == "block_actions" and (body.get("container") or {}).get("type") == "view":
         # A Home tab button (no response_url): the reason goes on the clicker's Home.
         later(svc, svc.home.show(_caller(body), notice=line), name="refusal")

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.blocks import ids
 from bot.config import Settings
 from bot.console import payloads
-from bot.console.block_kit import message_problems
+from bot.console.block_kit import message_problems, submission_answer_problems
 from bot.console.slack_stub import Call, SlackStub
 from bot.providers.base import NumberProvider
 from bot.rates import Rates
@@ -129,6 +129,9 @@ class BotUnderTest:
     async def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = ADMIN) -> Ack:
         body = payloads.view_submission(team_id=self.team, user_id=user, view=view, values=values)
         status, raw = await self.post(body)
+        if status == 200 and raw:
+            problems = submission_answer_problems(view, json.loads(raw))
+            assert not problems, f"Slack would refuse this acknowledgement: {problems}"
         await self.settle()
         return Ack(status, raw, "view")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.console.block_kit import message_problems, view_problems
+from bot.console.block_kit import message_problems, submission_answer_problems, view_problems
 
 Edit = Callable[[dict[str, Any]], object]
 
@@ -155,3 +155,18 @@ def test_image_blocks_are_checked_as_slack_does(case: str) -> None:
 def test_a_valid_image_block_passes() -> None:
     for block in (_image(slack_file={"id": "F1"}, title=_text("Spend")), _image(image_url="https://x.test/a.png")):
         assert view_problems({"type": "home", "blocks": [block]}, files=["F1"]) == []
+
+
+def test_form_errors_must_name_an_input_of_the_submitted_view() -> None:
+    view = {
+        "type": "modal",
+        "blocks": [
+            {"type": "section", "block_id": "intro", "text": {"type": "mrkdwn", "text": "Deny?"}},
+            {"type": "input", "block_id": "reason", "label": {"type": "plain_text", "text": "Reason"}},
+        ],
+    }
+    assert submission_answer_problems(view, {"response_action": "errors", "errors": {"reason": "too long"}}) == []
+    assert submission_answer_problems(view, {"response_action": "errors", "errors": {"intro": "no"}}) == [
+        "/errors/intro: not the block_id of an input block in the view"
+    ]
+    assert submission_answer_problems(view, {"response_action": "clear"}) == []

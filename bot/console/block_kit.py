@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["MESSAGE_BLOCKS", "VIEW_BLOCKS", "message_problems", "view_problems"]
+__all__ = ["MESSAGE_BLOCKS", "VIEW_BLOCKS", "message_problems", "submission_answer_problems", "view_problems"]
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -279,3 +279,17 @@ def view_problems(view: object, files: Collection[str] | None = None) -> list[st
         if view.get("submit") is None and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks):
             checker.fail("/view", "missing required field: submit (a modal with input blocks needs one)")
     return checker.problems
+
+
+def submission_answer_problems(view: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+    """Why Slack would refuse the acknowledgement of a view_submission: `errors` must name input
+    blocks of the submitted view (Slack shows each under its input; any other key fails the form)."""
+    if answer.get("response_action") != "errors":
+        return []
+    errors = answer.get("errors")
+    if not isinstance(errors, dict) or not errors:
+        return ["/errors: must be an object of block_id: message"]
+    inputs = {b.get("block_id") for b in view.get("blocks", []) if isinstance(b, dict) and b.get("type") == "input"}
+    problems = [f"/errors/{key}: not the block_id of an input block in the view" for key in errors if key not in inputs]
+    problems += [f"/errors/{key}: must be a non-empty string" for key, message in errors.items() if not message]
+    return problems

@@ -21,6 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot import store
 from bot.config import Settings
 from bot.console import forms, payloads, sms
+from bot.console.block_kit import submission_answer_problems
 from bot.console.forms import Ask, Values
 from bot.console.render import plain_text
 from bot.console.screen import Button, Screen
@@ -240,6 +241,11 @@ class Console:
         body = payloads.view_submission(team_id=CONSOLE_TEAM, user_id=self.user, view=view, values=values)
         status, raw_body = await self._dispatch(body)
         answer = _parse_body(raw_body) if raw_body else {}
+        if status == 200 and (problems := submission_answer_problems(view, answer)):
+            self.say("(Slack refused the bot's answer to the form: invalid_arguments)")
+            for problem in problems:
+                self.say(f"  ! {problem}")
+            return None
         if status == 200 and answer.get("response_action") == "errors":
             return list(answer.get("errors", {}).values())
         await self._settle()

@@ -126,6 +126,24 @@ async def test_an_approver_demoted_before_clicking_is_refused(sandboxed, slack: 
     assert sandbox.count("buy") == 0
 
 
+async def test_an_approver_demoted_while_the_deny_form_is_open_is_refused_on_the_form(
+    sandboxed, slack: SlackStub, redis: Redis
+) -> None:
+    """The refusal goes under the form's input (Slack refuses errors for any other block)."""
+    bot, sandbox = sandboxed
+    quote_id, _ = await requested(bot, slack)
+    await bot.click(ids.DENY, quote_id, user=APPROVER, key="approval-msg", channel=APPROVALS)
+    (opened,) = slack.api_calls("views.open")
+    await grant(bot, APPROVER, "viewer")
+    values = {ids.REASON: {ids.REASON: {"type": "plain_text_input", "value": "no"}}}
+    ack = await bot.submit(opened.data["view"], values, user=APPROVER)
+    answer = json.loads(ack.body)
+    assert answer["response_action"] == "errors"
+    assert "needs the approver role" in answer["errors"][ids.REASON]
+    assert await redis.hget(keys.approval(TEAM, quote_id), "status") == "pending"
+    assert sandbox.count("buy") == 0
+
+
 async def test_deny_asks_for_a_reason_and_buys_nothing(sandboxed, slack: SlackStub, redis: Redis) -> None:
     bot, sandbox = sandboxed
     quote_id, _ = await requested(bot, slack)
